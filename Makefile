@@ -1,0 +1,62 @@
+# reportgen: `make report` builds the half-year report, `make test` runs the tests.
+# Both set up what they need first: Debian packages (as root, or print the apt-get line), then .venv.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PERIOD ?= 2023H1
+DEB_PACKAGES := fonts-noto-cjk fonts-lxgw-wenkai texlive-lang-chinese libharfbuzz-subset0 \
+	libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils libreoffice-writer-nogui
+STAMP_DEB := $(VENV)/.deb-packages
+STAMP_PY := $(VENV)/.installed
+
+.PHONY: report test variants snapshot lint bench setup deb-packages clean data
+
+report: setup
+	$(PY) pipeline.py build --period $(PERIOD)
+
+variants: setup
+	$(PY) pipeline.py variants
+
+test: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+snapshot: setup
+	REPORTGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py
+
+lint: setup
+	$(PY) -m ruff check .
+
+bench: setup
+	$(PY) bench/figures.py
+	$(PY) bench/report.py
+
+data: setup
+	$(PY) scripts/make_demo_data.py
+
+setup: $(STAMP_DEB) $(STAMP_PY)
+
+$(STAMP_PY): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_DEB): | $(VENV)/bin/python
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then touch $@; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+		&& touch $@; \
+	else \
+		echo "Missing Debian packages. Run as root:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends $$missing"; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf output/*/ output/ledger.sqlite .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Writers: the document model out to DOCX, HTML and PDF."""

@@ -1,0 +1,261 @@
+"""figures.yaml into a validated, frozen Registry; every problem reported at once with its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import formula
+from .errors import ConfigError, Problem
+from .yamlload import line_of, load_yaml
+
+UNITS = ("户", "人", "户次", "人次", "元", "千瓦", "个", "%", "")
+MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list")
+WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")
+WORDINGS = ("count", "wan", "yu_wan", "percent", "plain", "yuan")
+FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
+DATE_WORDS = ("cutoff", "year_start", "period_start")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ColumnSpec(_Frozen):
+    type: Literal["str", "int", "number", "date", "bool", "category"]
+    required: bool = True
+    values: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class SourceSpec(_Frozen):
+    file: str
+    sheet: str | None = None
+    encoding: Literal["utf-8", "utf-8-sig", "gbk", "gb18030"] | None = None
+    title: str | None = None
+    key: str | None = None
+    personal: tuple[str, ...] = ()
+    columns: dict[str, ColumnSpec]
+    extra_columns: tuple[str, ...] = ()
+
+
+class QuarterWindow(_Frozen):
+    quarters: tuple[int, ...]
+
+
+class FigureSpec(_Frozen):
+    label: str
+    unit: Literal["户", "人", "户次", "人次", "元", "千瓦", "个", "%", ""]
+    source: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    measure: Literal["count", "nunique", "sum", "mean", "ratio", "list"] | None = None
+    column: str | None = None
+    window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all"] | QuarterWindow | None = None
+    date: str | None = None
+    end: str | None = None
+    numerator: dict[str, Any] = Field(default_factory=dict)
+    order_by: str | None = None
+    formula: str | None = None
+    value: float | int | None = None
+    note: str | None = None
+    wording: Literal["count", "wan", "yu_wan", "percent", "plain", "yuan"] | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.source is not None:
+            return "ledger"
+        return "formula" if self.formula is not None else "registry"
+
+
+class CheckSpec(_Frozen):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    label: str
+    assertion: str = Field(alias="assert")
+
+
+class PeriodsSpec(_Frozen):
+    default: str
+    cutoffs: dict[str, dt.date] = Field(default_factory=dict)
+
+
+class Registry(_Frozen):
+    """The whole of figures.yaml, validated. `path` is the file it came from."""
+
+    report: dict[str, str | int | dt.date]
+    periods: PeriodsSpec
+    sources: dict[str, SourceSpec]
+    figures: dict[str, FigureSpec]
+    checks: dict[str, CheckSpec] = Field(default_factory=dict)
+    path: Path = Path("figures.yaml")
+    lines: dict = Field(default_factory=dict, exclude=True, repr=False)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path.parent / "data"
+
+    def line(self, *path) -> int | None:
+        return line_of(self.lines, tuple(path))
+
+
+def _pydantic_problems(exc: ValidationError, prefix: tuple, file: str, lines: dict) -> list[Problem]:
+    problems, seen = [], set()
+    for err in exc.errors():
+        loc = prefix + tuple(err["loc"])
+        if loc[-1:] == ("QuarterWindow",) or str(loc[-1]).startswith("literal["):
+            loc = loc[:-1]  # one message for a union, not one per member
+            message, expected = "not allowed", f"one of {', '.join(WINDOWS)} or {{quarters: [1, 2]}}"
+        elif err["type"] == "literal_error":
+            message, expected = "not allowed", f"one of {err['ctx']['expected']}"
+        elif err["type"] == "missing":
+            message, expected = "required key is missing", None
+        elif err["type"] == "extra_forbidden":
+            message, expected = "unknown key", None
+        else:
+            message, expected = err["msg"], None
+        if loc in seen:
+            continue
+        seen.add(loc)
+        shown = None if err["type"] == "missing" else err.get("input")
+        if isinstance(shown, (dict, list)):
+            shown = None
+        problems.append(Problem(message, file=file, line=line_of(lines, loc),
+                                column=".".join(str(p) for p in loc), value=shown, expected=expected))
+    return problems
+
+
+def _validate_sections(data: dict, file: str, lines: dict) -> tuple[dict, list[Problem]]:
+    """Validate each source, figure and check on its own so one bad entry does not hide the others."""
+    problems: list[Problem] = []
+    valid: dict = {k: v for k, v in data.items() if k not in ("sources", "figures", "checks")}
+    for section, model in (("sources", SourceSpec), ("figures", FigureSpec), ("checks", CheckSpec)):
+        entries = data.get(section, {}) or {}
+        if not isinstance(entries, dict):
+            problems.append(Problem("expected a mapping of id: definition", file=file,
+                                    line=line_of(lines, (section,)), column=section))
+            continue
+        valid[section] = {}
+        for key, entry in entries.items():
+            try:
+                valid[section][key] = model.model_validate(entry)
+            except ValidationError as exc:
+                problems.extend(_pydantic_problems(exc, (section, key), file, lines))
+    return valid, problems
+
+
+def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
+    for column, condition in where.items():
+        if column not in columns:
+            add(at + (column,), "unknown column", column, f"a column of the source: {', '.join(columns)}")
+            continue
+        if isinstance(condition, dict):
+            for key in condition:
+                if key not in FILTER_KEYS:
+                    add(at + (column, key), "unknown filter key", key, f"one of {', '.join(FILTER_KEYS)}")
+        spec = columns[column]
+        if spec.type == "category":
+            wanted = condition if isinstance(condition, list) else [condition]
+            if isinstance(condition, dict):
+                wanted = condition.get("not", []) or []
+            for value in wanted:
+                if value not in spec.values:
+                    add(at + (column,), "value is not a category of the column", value,
+                        f"one of {', '.join(spec.values)}")
+
+
+def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def add(path, message, value=None, expected=None):
+        problems.append(Problem(message, file=file, line=line_of(lines, path),
+                                column=".".join(map(str, path)), value=value, expected=expected))
+
+    for name, src in reg.sources.items():
+        for col in (src.key, *src.personal):
+            if col is not None and col not in src.columns:
+                add(("sources", name), "names a column that is not declared", col)
+        for col, spec in src.columns.items():
+            if spec.type == "category" and not spec.values:
+                add(("sources", name, "columns", col), "a category column needs its values")
+    for fid, fig in reg.figures.items():
+        at = ("figures", fid)
+        if not fid.isidentifier():
+            add(at, "figure id must be a name of letters, digits and _", fid)
+        kinds = [k for k in ("source", "formula", "value") if getattr(fig, k) is not None]
+        if len(kinds) != 1:
+            add(at, "a figure needs exactly one of source, formula, value", ", ".join(kinds) or None)
+            continue
+        if fig.kind == "registry" and not fig.note:
+            add(at, "a registry value needs a note saying where it comes from")
+        if fig.kind == "formula":
+            try:
+                names = formula.names(fig.formula)
+            except ConfigError as exc:
+                add(at + ("formula",), str(exc.problems[0].message), fig.formula)
+                continue
+            for n in sorted(names - set(reg.figures)):
+                add(at + ("formula",), "names an unknown figure", n)
+        if fig.kind != "ledger":
+            continue
+        src = reg.sources.get(fig.source)
+        if src is None:
+            add(at + ("source",), "unknown source", fig.source, f"one of {', '.join(reg.sources)}")
+            continue
+        if fig.measure is None:
+            add(at, "a ledger figure needs a measure", None, f"one of {', '.join(MEASURES)}")
+        if fig.measure in ("nunique", "sum", "mean", "list") and fig.column is None:
+            add(at, f"measure {fig.measure} needs a column")
+        if fig.window is None:
+            add(at, "a ledger figure needs a window", None, f"one of {', '.join(WINDOWS)} or {{quarters: [..]}}")
+        elif fig.window != "all" and fig.date is None:
+            add(at, "a windowed figure needs the date column that places rows in time")
+        for attr in ("column", "date", "end", "order_by"):
+            col = getattr(fig, attr)
+            if col is not None and col not in src.columns:
+                add(at + (attr,), "unknown column", col, f"a column of {fig.source}")
+        for attr in ("date", "end"):
+            col = getattr(fig, attr)
+            if col in src.columns and src.columns[col].type != "date":
+                add(at + (attr,), "not a date column", col)
+        if isinstance(fig.window, QuarterWindow) and not all(1 <= q <= 4 for q in fig.window.quarters):
+            add(at + ("window",), "quarters run from 1 to 4", list(fig.window.quarters))
+        _check_filter(fig.where, src.columns, at + ("where",), add)
+        _check_filter(fig.numerator, src.columns, at + ("numerator",), add)
+        if fig.measure == "ratio" and fig.unit != "%":
+            add(at + ("unit",), "a ratio is a share", fig.unit, "%")
+    for cid, check in reg.checks.items():
+        try:
+            names = formula.names(check.assertion, comparison=True)
+        except ConfigError as exc:
+            add(("checks", cid, "assert"), exc.problems[0].message, check.assertion)
+            continue
+        for n in sorted(names - set(reg.figures)):
+            add(("checks", cid, "assert"), "names an unknown figure", n)
+    cycle = formula.find_cycle({fid: fig.formula for fid, fig in reg.figures.items() if fig.formula})
+    if cycle:
+        add(("figures", cycle[0], "formula"), "formulas form a cycle", " → ".join(cycle))
+    return problems
+
+
+def load_registry(path: Path | str = "figures.yaml") -> Registry:
+    """Read and validate figures.yaml; raise ConfigError listing every problem found."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Problem("file not found", file=str(path))) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(Problem(f"not UTF-8 text (byte {exc.start})", file=str(path))) from None
+    data, lines = load_yaml(text, str(path))
+    valid, problems = _validate_sections(data, str(path), lines)
+    try:
+        registry = Registry(**valid, path=path, lines=lines)
+    except ValidationError as exc:
+        raise ConfigError(problems + _pydantic_problems(exc, (), str(path), lines)) from None
+    problems += _semantic_problems(registry, str(path), lines)
+    if problems:
+        raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
+    return registry

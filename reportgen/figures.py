@@ -1,0 +1,229 @@
+"""Registry plus ledgers plus a timeframe into computed figures, each with its provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import pandas as pd
+
+from . import formula, zhnum
+from .config import FigureSpec, Registry
+from .errors import FigureError, Problem, WordingError
+from .periods import Timeframe
+from .sources import _BOOL, Ledger
+
+DEFAULT_WORDING = {"元": "wan", "%": "percent"}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a figure came from: enough to recompute it and to tell a reader how."""
+
+    kind: str                          # ledger, formula or registry
+    source: str | None = None
+    file: str | None = None
+    where: Mapping = field(default_factory=dict)
+    numerator: Mapping = field(default_factory=dict)
+    measure: str | None = None
+    column: str | None = None
+    window: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+    rows: int | None = None
+    data_sha256: str | None = None
+    formula: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.__dict__.items()
+                if v not in (None, {}) and not (isinstance(v, Mapping) and not v)}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A value with its meaning; str() gives the wording a report prints (127户, 13.38万元)."""
+
+    id: str
+    label: str
+    unit: str
+    value: float | int | tuple[str, ...]
+    wording_style: str
+    provenance: Provenance
+
+    @property
+    def wording(self) -> str:
+        if isinstance(self.value, tuple):
+            return zhnum.join_zh(list(self.value))
+        return zhnum.FORMATS[self.wording_style](self.value, self.unit)
+
+    def __str__(self) -> str:
+        return self.wording
+
+    def as_dict(self) -> dict:
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"id": self.id, "label": self.label, "unit": self.unit, "value": value,
+                "wording": self.wording, "provenance": self.provenance.as_dict()}
+
+
+@dataclass(frozen=True)
+class FigureSet:
+    """Every figure of the registry for one timeframe, plus the hash of the ledgers behind them."""
+
+    timeframe: Timeframe
+    figures: Mapping[str, Figure]
+    data_sha256: str
+
+    def __getitem__(self, fid: str) -> Figure:
+        return self.figures[fid]
+
+    def values(self) -> dict[str, float | int | tuple]:
+        return {fid: f.value for fid, f in self.figures.items()}
+
+
+def _resolve_bound(value, timeframe: Timeframe):
+    words = {"cutoff": timeframe.cutoff, "year_start": timeframe.year_start,
+             "period_start": timeframe.period.start}
+    value = words.get(value, value)
+    return pd.Timestamp(value) if isinstance(value, dt.date) else value
+
+
+def _condition(series: pd.Series, condition, column_type: str, timeframe: Timeframe) -> pd.Series:
+    def literal(v):
+        if column_type == "bool" and v in _BOOL:
+            return _BOOL[v]
+        return _resolve_bound(v, timeframe)
+
+    if isinstance(condition, list):
+        return series.isin([literal(v) for v in condition])
+    if not isinstance(condition, dict):
+        return series == literal(condition)
+    present = series.notna()
+    if set(condition) == {"empty"}:
+        return present if condition["empty"] is False else ~present
+    mask = present.copy()
+    for key, test in (("min", "ge"), ("max", "le"), ("after", "gt"), ("before", "lt")):
+        if key in condition:
+            mask &= getattr(series, test)(literal(condition[key])).fillna(False).astype(bool)
+    if "not" in condition:
+        mask &= ~series.isin([literal(v) for v in condition["not"]])
+    if condition.get("empty") is True:
+        mask |= ~present
+    return mask
+
+
+def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.DataFrame:
+    """The ledger rows a figure sees: its window, then its filter."""
+    frame = ledger.frame
+    keep = pd.Series(True, index=frame.index)
+    window = spec.window
+    start, end, as_of = timeframe.window(window)
+    if spec.date is not None and window != "all":
+        dates = frame[spec.date]
+        if end is not None:
+            keep &= (dates <= pd.Timestamp(end)).fillna(False).astype(bool)
+        if start is not None:
+            keep &= (dates >= pd.Timestamp(start)).fillna(False).astype(bool)
+        if as_of and spec.end is not None:
+            ends = frame[spec.end]
+            keep &= ends.isna() | (ends > pd.Timestamp(end))
+    for column, condition in spec.where.items():
+        keep &= _condition(frame[column], condition, ledger.spec.columns[column].type, timeframe)
+    return frame[keep]
+
+
+def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, timeframe: Timeframe):
+    if spec.measure == "count":
+        return len(rows)
+    if spec.measure == "nunique":
+        return int(rows[spec.column].nunique())
+    if spec.measure == "list":
+        ordered = rows.sort_values(spec.order_by, kind="stable") if spec.order_by else rows
+        return tuple(dict.fromkeys(str(v) for v in ordered[spec.column].dropna()))
+    if spec.measure == "ratio":
+        if len(rows) == 0:
+            raise FigureError(Problem("a ratio over no rows", column=f"figures.{fid}",
+                                      expected="at least one row in the denominator"))
+        hits = pd.Series(True, index=rows.index)
+        for column, condition in spec.numerator.items():
+            hits &= _condition(rows[column], condition, ledger.spec.columns[column].type, timeframe)
+        return int(hits.sum()) / len(rows)
+    values = rows[spec.column].astype(float)
+    if spec.measure == "mean":
+        if len(rows) == 0:
+            raise FigureError(Problem("a mean over no rows", column=f"figures.{fid}"))
+        return _tidy(float(values.mean()))
+    return _tidy(float(values.sum()))
+
+
+def _tidy(value: float) -> float | int:
+    """Sums of money in 元 carry float noise; round to the fen and give whole numbers as int."""
+    value = round(value, 6)
+    return int(value) if value.is_integer() else value
+
+
+def data_hash(ledgers: Mapping[str, Ledger]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(ledgers):
+        digest.update(f"{name}:{ledgers[name].sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def _wording_style(spec: FigureSpec) -> str:
+    return spec.wording or DEFAULT_WORDING.get(spec.unit, "count" if spec.unit else "plain")
+
+
+def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe) -> FigureSet:
+    """Compute every figure of the registry for a timeframe; raise FigureError listing all failures."""
+    figures: dict[str, Figure] = {}
+    problems: list[Problem] = []
+    for fid, spec in registry.figures.items():
+        if spec.kind == "formula":
+            continue
+        if spec.kind == "registry":
+            prov = Provenance("registry", note=spec.note)
+            figures[fid] = Figure(fid, spec.label, spec.unit, _tidy(float(spec.value)), _wording_style(spec), prov)
+            continue
+        ledger = ledgers[spec.source]
+        try:
+            rows = select_rows(spec, ledger, timeframe)
+            value = _measure(fid, spec, rows, ledger, timeframe)
+        except FigureError as exc:
+            problems.extend(exc.problems)
+            continue
+        start, end, _ = timeframe.window(spec.window)
+        window_name = spec.window if isinstance(spec.window, str) else f"quarters {list(spec.window.quarters)}"
+        prov = Provenance(
+            "ledger", source=spec.source, file=f"data/{ledger.spec.file}", where=spec.where,
+            numerator=spec.numerator, measure=spec.measure, column=spec.column, window=window_name,
+            window_start=start.isoformat() if start else None,
+            window_end=end.isoformat() if end else None, rows=len(rows), data_sha256=ledger.sha256,
+        )
+        figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
+    formulas = {fid: spec.formula for fid, spec in registry.figures.items() if spec.kind == "formula"}
+    for fid in formula.dependency_order(formulas):
+        spec = registry.figures[fid]
+        values = {k: f.value for k, f in figures.items()}
+        missing = formula.names(spec.formula) - set(values)
+        if missing:
+            problems.append(Problem("cannot compute: it uses figures that failed", column=f"figures.{fid}",
+                                    value=", ".join(sorted(missing))))
+            continue
+        try:
+            value = _tidy(formula.evaluate(spec.formula, values, f"figures.{fid}"))
+        except FigureError as exc:
+            problems.extend(exc.problems)
+            continue
+        prov = Provenance("formula", formula=spec.formula)
+        figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
+    if problems:
+        raise FigureError(problems)
+    ordered = {fid: figures[fid] for fid in registry.figures}
+    for fig in ordered.values():
+        if isinstance(fig.value, float) and not math.isfinite(fig.value):
+            raise WordingError(Problem("not a finite number", column=f"figures.{fig.id}", value=fig.value))
+    return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers))

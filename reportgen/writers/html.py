@@ -1,0 +1,133 @@
+"""The document model out to one self-contained HTML5 page, styled for GB/T 9704-2012.
+
+The page is what WeasyPrint lays out into the PDF (reportgen.writers.pdf), and it stands alone:
+the stylesheet is inlined, so the file can be opened or printed without templates/.
+
+Element and class names (style.css keys on the classes):
+
+    h1.title            title (方正小标宋简体)      p.subtitle / p.date / p.speaker   楷体, centred
+    p.salutation        "各位代表：", flush left     h2.h1 / h3.h2 / h4.h3             heading levels 1-3
+    p.p                 body paragraph (仿宋)        p.p.noindent                     no first-line indent
+    span.lead           lead sentence (楷体)         table.table                      a simple grid
+
+The title is the page's only h1 and the headings sit one level below it, so WeasyPrint's PDF
+outline (bookmarks) nests them under the title.  Output is a pure function of its input.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from ..document import Document, Heading, Paragraph, Table
+from ..errors import InputError, Problem
+
+#: templates/style.css at the project root: the GB/T 9704 page in CSS.
+DEFAULT_CSS = Path(__file__).resolve().parents[2] / "templates" / "style.css"
+
+
+def _text(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def _lines(text: str) -> str:
+    """Escape text whose explicit line breaks matter (a long title set as a trapezoid)."""
+    return "<br>".join(_text(line.strip()) for line in text.strip().split("\n"))
+
+
+def _read_css(css_path: Path) -> str:
+    try:
+        css = css_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(
+            Problem(f"cannot read the stylesheet: {reason}", file=str(css_path))
+        ) from exc
+    if "</style" in css.lower():
+        raise InputError(Problem("the stylesheet must not contain '</style'", file=str(css_path)))
+    return css.strip()
+
+
+def _paragraph(block: Paragraph) -> str:
+    parts = []
+    for run in block.runs:
+        if run.lead:
+            parts.append(f'<span class="lead">{_text(run.text)}</span>')
+        else:
+            parts.append(_text(run.text))
+    cls = "p" if block.indent else "p noindent"
+    return f'<p class="{cls}">{"".join(parts)}</p>'
+
+
+def _heading(block: Heading) -> str:
+    level = min(max(block.level, 1), 3)
+    tag = f"h{level + 1}"
+    return f'<{tag} class="h{level}">{_text(block.text)}</{tag}>'
+
+
+def _table(block: Table) -> str:
+    out = ['<table class="table">']
+    if block.header:
+        cells = "".join(f"<th>{_text(c)}</th>" for c in block.header)
+        out.append(f"<thead><tr>{cells}</tr></thead>")
+    out.append("<tbody>")
+    for row in block.rows:
+        cells = "".join(f"<td>{_text(c)}</td>" for c in row)
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def render_html(document: Document, css_path: Path | None = None) -> str:
+    """Return a complete, standalone HTML5 page for `document`, with `css_path` inlined.
+
+    `css_path` defaults to templates/style.css; an unreadable stylesheet raises InputError.
+    """
+    css = _read_css(Path(css_path) if css_path is not None else DEFAULT_CSS)
+    tb = document.title_block
+    lang = escape(document.lang or "zh-CN")
+    title_line = "".join(
+        line.strip() for line in tb.title.strip().split("\n")
+    )  # no spaces in Chinese
+
+    opening = [f'<h1 class="title">{_lines(tb.title)}</h1>']
+    for cls, value in (
+        ("subtitle", tb.subtitle),
+        ("date", tb.date),
+        ("speaker", tb.speaker),
+        ("salutation", tb.salutation),
+    ):
+        if value:
+            opening.append(f'<p class="{cls}">{_text(value)}</p>')
+    body: list[str] = []
+    for block in document.blocks:
+        if isinstance(block, Paragraph):
+            body.append(_paragraph(block))
+        elif isinstance(block, Heading):
+            body.append(_heading(block))
+        elif isinstance(block, Table):
+            body.append(_table(block))
+        else:  # pragma: no cover - the model has no other block
+            raise TypeError(f"cannot render block {block!r}")
+
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{lang}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>{_text(title_line)}</title>",
+            f"<style>\n{css}\n</style>",
+            "</head>",
+            "<body>",
+            "<header>",
+            *opening,
+            "</header>",
+            "<main>",
+            *body,
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )

@@ -1,0 +1,183 @@
+"""HTML (from reportgen.writers.html) out to PDF with WeasyPrint, fonts mapped by templates/fonts.conf.
+
+The stylesheet names the Windows fonts of the official-document format (仿宋_GB2312, 楷体_GB2312,
+黑体, 方正小标宋简体, 宋体); templates/fonts.conf aliases them to free fonts, and WeasyPrint
+embeds the subset it uses.  `write_pdf` returns a FontReport saying which real font stood in
+for each requested family and what WeasyPrint warned about; it prints nothing.
+
+WeasyPrint is imported inside `write_pdf`, after FONTCONFIG_FILE is set, so importing this
+module stays cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+
+#: The fontconfig file that maps the Windows font names to the free stand-ins.
+FONTS_CONF = Path(__file__).resolve().parents[2] / "templates" / "fonts.conf"
+
+#: The Windows font names of GB/T 9704 that templates/fonts.conf maps, in report order.
+OFFICIAL_FAMILIES = ("仿宋_GB2312", "仿宋", "楷体_GB2312", "楷体", "黑体", "方正小标宋简体", "宋体")
+
+_GENERIC = {
+    "serif",
+    "sans-serif",
+    "monospace",
+    "cursive",
+    "fantasy",
+    "system-ui",
+    "math",
+    "emoji",
+    "fangsong",
+    "inherit",
+    "initial",
+    "unset",
+    "revert",
+}
+_FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)", re.IGNORECASE)
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>|\sstyle=\"([^\"]*)\"", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FontSubstitution:
+    """One family named by the stylesheet and the font fontconfig chose for it."""
+
+    requested: str  # e.g. 仿宋_GB2312
+    family: str  # e.g. FandolFang
+    style: str  # e.g. Regular, Bold
+    file: str  # path of the font file
+
+    def __str__(self) -> str:
+        style = "" if self.style in ("Regular", "Book", "") else f" {self.style}"
+        return f"{self.requested} → {self.family}{style}"
+
+
+@dataclass(frozen=True)
+class FontReport:
+    """What `write_pdf` did with fonts, and what WeasyPrint warned about while rendering.
+
+    `substitutions`: the requested families (official faces first) with their stand-ins;
+    `embedded`: the families of the fonts embedded in the PDF (fallbacks included);
+    `warnings`: WeasyPrint's logged warnings and errors, in order.
+    """
+
+    substitutions: tuple[FontSubstitution, ...] = ()
+    embedded: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def family_for(self, requested: str) -> str | None:
+        """The real family that stands in for `requested`, or None if it was not requested."""
+        for sub in self.substitutions:
+            if sub.requested == requested:
+                return sub.family
+        return None
+
+    def lines(self) -> list[str]:
+        """Human-readable lines such as '仿宋_GB2312 → FandolFang', for the caller to print."""
+        return [str(sub) for sub in self.substitutions]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call must not break the build
+            message = str(record.msg)
+        self.messages.append(f"{record.levelname.lower()}: {message}")
+
+
+def requested_families(html: str) -> tuple[str, ...]:
+    """The font families named in the page's CSS, generics left out.
+
+    The official-document faces come first in a fixed order (body, 楷体, 黑体, title, page
+    numbers), then any others in order of first appearance.
+    """
+    css = "\n".join(block or unescape(attr) for block, attr in _STYLE.findall(html))
+    seen: dict[str, None] = {}
+    for match in _FONT_FAMILY.finditer(css):
+        for name in match.group(1).split(","):
+            name = name.strip().strip("'\"").strip()
+            if name and name.lower() not in _GENERIC and "!" not in name:
+                seen.setdefault(name, None)
+    known = [name for name in OFFICIAL_FAMILIES if name in seen]
+    return tuple(known + [name for name in seen if name not in OFFICIAL_FAMILIES])
+
+
+def _fc_escape(name: str) -> str:
+    return re.sub(r"([\\\-:,])", r"\\\1", name)
+
+
+def _match_fonts(
+    families: tuple[str, ...], lang: str, env: dict[str, str]
+) -> tuple[tuple[FontSubstitution, ...], list[str]]:
+    """Ask fontconfig (fc-match, a few ms each) which font it gives each family."""
+    subs: list[FontSubstitution] = []
+    problems: list[str] = []
+    fc_lang = lang.lower()
+    for family in families:
+        pattern = f"{_fc_escape(family)}:lang={fc_lang}"
+        try:
+            proc = subprocess.run(
+                ["fc-match", "--format=%{family[0]}\t%{style[0]}\t%{file}", pattern],
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            problems.append(f"font report: cannot run fc-match: {exc}")
+            break
+        fields = proc.stdout.split("\t")
+        if proc.returncode != 0 or len(fields) != 3:
+            problems.append(f"font report: fc-match {pattern!r} failed: {proc.stderr.strip()}")
+            continue
+        subs.append(FontSubstitution(family, *fields))
+    return tuple(subs), problems
+
+
+def _base_url(base: Path) -> str:
+    """A file URL; a directory gets its trailing slash, so "a.png" resolves inside it."""
+    base = Path(base).resolve()
+    return base.as_uri() + "/" if base.is_dir() else base.as_uri()
+
+
+def write_pdf(html: str, path: Path, base_url: Path) -> FontReport:
+    """Render `html` with WeasyPrint and write the PDF to `path`; return the FontReport.
+
+    `base_url` (a directory, or a file beside which the page lives) resolves relative URLs in
+    the page (images, stylesheets).  The PDF's title is the
+    page's <title> and its language the <html lang> (zh-CN from render_html).
+    """
+    # Before WeasyPrint loads: every FontConfiguration it makes reads this file.
+    os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    from weasyprint import HTML  # heavy; kept out of module import
+
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    old_level = logger.level
+    if logger.getEffectiveLevel() > logging.WARNING:
+        logger.setLevel(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        document = HTML(string=html, base_url=_base_url(base_url)).render()
+        pdf = document.write_pdf()
+        embedded = tuple(sorted({font.family for font in document.fonts.values()}))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+    Path(path).write_bytes(pdf)
+
+    lang = document.metadata.lang or "zh-CN"
+    subs, problems = _match_fonts(requested_families(html), lang, dict(os.environ))
+    return FontReport(subs, embedded, tuple(handler.messages + problems))

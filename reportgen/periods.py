@@ -160,7 +160,7 @@ class Timeframe:
             "since": "今年以来",
             "as_of": as_of,
             "months": months,
-            "quarters": quarter_span_words(closed) if closed else "",
+            "quarters": ("全年" if closed == (1, 2, 3, 4) else quarter_span_words(closed)) if closed else "",
             "cutoff": f"{cutoff.year}年{cutoff.month}月{cutoff.day}日",
         }
 

@@ -1,0 +1,1 @@
+"""Builders of the synthetic demo ledgers that scripts/make_demo_data.py writes into data/."""

@@ -77,6 +77,17 @@ class CheckSpec(_Frozen):
     assertion: str = Field(alias="assert")
 
 
+class BreakdownSpec(_Frozen):
+    by: str
+    figures: tuple[str, ...]
+
+
+class DocumentSpec(_Frozen):
+    template: str
+    title: str | None = None
+    breakdown: BreakdownSpec | None = None
+
+
 class PeriodsSpec(_Frozen):
     default: str
     cutoffs: dict[str, dt.date] = Field(default_factory=dict)
@@ -90,6 +101,8 @@ class Registry(_Frozen):
     sources: dict[str, SourceSpec]
     figures: dict[str, FigureSpec]
     checks: dict[str, CheckSpec] = Field(default_factory=dict)
+    documents: dict[str, DocumentSpec] = Field(
+        default_factory=lambda: {"report": DocumentSpec(template="report.md.j2")})
     path: Path = Path("figures.yaml")
     lines: dict = Field(default_factory=dict, exclude=True, repr=False)
 
@@ -130,8 +143,12 @@ def _pydantic_problems(exc: ValidationError, prefix: tuple, file: str, lines: di
 def _validate_sections(data: dict, file: str, lines: dict) -> tuple[dict, list[Problem]]:
     """Validate each source, figure and check on its own so one bad entry does not hide the others."""
     problems: list[Problem] = []
-    valid: dict = {k: v for k, v in data.items() if k not in ("sources", "figures", "checks")}
-    for section, model in (("sources", SourceSpec), ("figures", FigureSpec), ("checks", CheckSpec)):
+    valid: dict = {k: v for k, v in data.items() if k not in ("sources", "figures", "checks", "documents")}
+    sections = (("sources", SourceSpec), ("figures", FigureSpec), ("checks", CheckSpec),
+                ("documents", DocumentSpec))
+    for section, model in sections:
+        if section not in data:
+            continue
         entries = data.get(section, {}) or {}
         if not isinstance(entries, dict):
             problems.append(Problem("expected a mapping of id: definition", file=file,
@@ -234,6 +251,17 @@ def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
             continue
         for n in sorted(names - set(reg.figures)):
             add(("checks", cid, "assert"), "names an unknown figure", n)
+    declared_documents = reg.documents if ("documents",) in lines else {}
+    for name, doc in declared_documents.items():
+        if not (reg.path.parent / "templates" / doc.template).is_file():
+            add(("documents", name, "template"), "template file not found in templates/", doc.template)
+        for fid in doc.breakdown.figures if doc.breakdown else ():
+            spec = reg.figures.get(fid)
+            if spec is None:
+                add(("documents", name, "breakdown", "figures"), "names an unknown figure", fid)
+            elif spec.kind != "ledger" or doc.breakdown.by not in reg.sources[spec.source].columns:
+                add(("documents", name, "breakdown", "figures"),
+                    f"only ledger figures whose source has a column {doc.breakdown.by!r} break down", fid)
     cycle = formula.find_cycle({fid: fig.formula for fid, fig in reg.figures.items() if fig.formula})
     if cycle:
         add(("figures", cycle[0], "formula"), "formulas form a cycle", " → ".join(cycle))

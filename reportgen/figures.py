@@ -227,3 +227,26 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
         if isinstance(fig.value, float) and not math.isfinite(fig.value):
             raise WordingError(Problem("not a finite number", column=f"figures.{fig.id}", value=fig.value))
     return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers))
+
+
+def compute_breakdown(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe,
+                      figure_ids: list[str], by: str) -> dict[str, dict[str, Figure]]:
+    """The same ledger figures computed per value of a column (per village): group -> id -> Figure."""
+    table: dict[str, dict[str, Figure]] = {}
+    for fid in figure_ids:
+        spec = registry.figures[fid]
+        if spec.kind != "ledger" or by not in ledgers[spec.source].frame.columns:
+            raise FigureError(Problem(f"cannot break down by {by!r}", column=f"figures.{fid}",
+                                      expected=f"a ledger figure whose source has a column {by!r}"))
+        ledger = ledgers[spec.source]
+        rows = select_rows(spec, ledger, timeframe)
+        groups = ledger.spec.columns[by].values or tuple(dict.fromkeys(ledger.frame[by].dropna()))
+        for group in groups:
+            part = rows[rows[by] == group]
+            value = _measure(fid, spec, part, ledger, timeframe) if len(part) or spec.measure != "ratio" else 0
+            prov = Provenance("ledger", source=spec.source, file=f"data/{ledger.spec.file}",
+                              where={**spec.where, by: group}, measure=spec.measure, column=spec.column,
+                              rows=len(part), data_sha256=ledger.sha256)
+            table.setdefault(group, {})[fid] = Figure(fid, spec.label, spec.unit, value,
+                                                      _wording_style(spec), prov)
+    return table

@@ -335,5 +335,6 @@ FORMATS: dict[str, Callable[[object, str | None], str]] = {
     "yu_wan": _fmt_yu_wan,
     "percent": _fmt_percent,
     "plain": plain,
+    "yuan": lambda value, unit: yuan(value),
 }
 """Wordings by name, each f(value, unit) -> str, for the template engine to choose from."""

@@ -1,0 +1,173 @@
+"""Figures and templates into a complete output set (DOCX, HTML, PDF, figures.json), swapped in atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import document as document_model
+from . import listing, templating
+from .engine import Project, Results, evaluate
+from .figures import FigureSet, compute_breakdown
+from .periods import Timeframe
+
+STAGING_PREFIX = ".staging-"
+PREVIOUS_PREFIX = ".previous-"
+
+
+@dataclass(frozen=True)
+class BuiltDocument:
+    """One document of a build: its name, the files written and the figures it used."""
+
+    name: str
+    title: str
+    files: Mapping[str, str]          # format -> file name inside the period folder
+    figures_used: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build wrote, where, and which font stood in for which."""
+
+    timeframe: Timeframe
+    folder: Path
+    documents: tuple[BuiltDocument, ...]
+    results: Results
+    font_substitutions: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _UsageRecorder(Mapping):
+    """Wraps the figures so that a render records which ids the template read."""
+
+    def __init__(self, figures):
+        self._figures = figures
+        self.used: list[str] = []
+
+    def __getitem__(self, key):
+        value = self._figures[key]
+        if key not in self.used:
+            self.used.append(key)
+        return value
+
+    def __iter__(self):
+        return iter(self._figures)
+
+    def __len__(self):
+        return len(self._figures)
+
+
+def render_document(project: Project, results: Results, name: str) -> tuple[document_model.Document, tuple[str, ...]]:
+    """Render one document's template and parse it into the model; also return the figure ids used."""
+    spec = project.registry.documents[name]
+    timeframe = results.figures.timeframe
+    recorder = _UsageRecorder(results.figures.figures)
+    figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
+    extra = {}
+    if spec.breakdown:
+        table = compute_breakdown(project.registry, project.ledgers, timeframe,
+                                  list(spec.breakdown.figures), spec.breakdown.by)
+        extra["breakdown"] = table
+        for fid in spec.breakdown.figures:
+            recorder[fid]  # a breakdown uses its figures as much as the text does
+    text = templating.render(project.root / "templates", spec.template, figures,
+                             project.registry.report, timeframe.words(), extra)
+    return document_model.parse(text, f"templates/{spec.template}"), tuple(recorder.used)
+
+
+def recover(out_root: Path) -> None:
+    """Undo what an interrupted build left: restore a period folder moved aside, drop staging folders."""
+    if not out_root.exists():
+        return
+    for entry in out_root.iterdir():
+        if entry.name.startswith(PREVIOUS_PREFIX):
+            period = entry.name[len(PREVIOUS_PREFIX):].rsplit("-", 1)[0]
+            target = out_root / period
+            if target.exists():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                os.rename(entry, target)
+        elif entry.name.startswith(STAGING_PREFIX):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    previous = target.parent / f"{PREVIOUS_PREFIX}{target.name}-{os.getpid()}"
+    if target.exists():
+        os.rename(target, previous)
+    os.rename(staging, target)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tuple[str, ...] | None = None,
+          formats: tuple[str, ...] = ("docx", "html", "pdf"),
+          progress: Callable[[str], None] | None = None, record: bool = True) -> BuildResult:
+    """Compute, check, render and write every document; the period folder changes only if all succeed."""
+    say = progress or (lambda _msg: None)
+    results = evaluate(project, timeframe)
+    documents = documents or tuple(project.registry.documents)
+    rendered = []
+    for name in documents:
+        say(f"{timeframe.period.name}: rendering {name}")
+        rendered.append((name, *render_document(project, results, name)))
+    out_root.mkdir(parents=True, exist_ok=True)
+    recover(out_root)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{timeframe.period.name}-", dir=out_root))
+    try:
+        built, fonts, warnings = [], [], []
+        for name, doc, used in rendered:
+            files = {}
+            if "docx" in formats:
+                from .writers.docx import write_docx
+
+                say(f"{timeframe.period.name}: writing {name}.docx")
+                write_docx(doc, staging / f"{name}.docx")
+                files["docx"] = f"{name}.docx"
+            html = None
+            if "html" in formats or "pdf" in formats:
+                from .writers.html import render_html
+
+                html = render_html(doc, project.root / "templates" / "style.css")
+            if "html" in formats:
+                (staging / f"{name}.html").write_text(html, encoding="utf-8")
+                files["html"] = f"{name}.html"
+            if "pdf" in formats:
+                from .writers.pdf import write_pdf
+
+                say(f"{timeframe.period.name}: writing {name}.pdf")
+                report = write_pdf(html, staging / f"{name}.pdf", project.root / "templates")
+                files["pdf"] = f"{name}.pdf"
+                fonts.extend(f for f in report.lines() if f not in fonts)
+                warnings.extend(report.warnings)
+            built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
+        payload = listing.figures_document(results)
+        payload["documents"] = {
+            d.name: {"title": d.title, "files": dict(d.files), "figures_used": list(d.figures_used),
+                     "sha256": {fmt: sha256_of(staging / f) for fmt, f in d.files.items()}}
+            for d in built
+        }
+        (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
+                                              encoding="utf-8")
+        target = out_root / timeframe.period.name
+        _swap_in(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
+    if record:
+        from .ledger import record_build
+
+        record_build(out_root / "ledger.sqlite", result, project.ledgers)
+    return result

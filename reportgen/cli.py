@@ -1,0 +1,100 @@
+"""Command line: parse arguments, call the library, print, return an exit code. No logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, ReportgenError
+from .privacy import scrub
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pipeline.py", description="Work reports from ledgers and a figure registry.")
+    parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding figures.yaml and data/")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def timeframe_args(p):
+        p.add_argument("--period", help="2023Q1 … 2023Q4, 2023H1, 2023H2, 2023Q1-Q3 or 2023 (default: figures.yaml)")
+        p.add_argument("--as-of", dest="as_of", help="data cut-off YYYY-MM-DD (default: the period's)")
+
+    p = sub.add_parser("figures", help="print every figure with its value, wording and source")
+    timeframe_args(p)
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    p = sub.add_parser("build", help="build the documents of one period into output/<period>/")
+    timeframe_args(p)
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
+
+    p = sub.add_parser("explain", help="print a figure's definition, provenance and first rows used")
+    p.add_argument("figure")
+    timeframe_args(p)
+    p.add_argument("--rows", type=int, default=5)
+    return parser
+
+
+def _figures(args) -> int:
+    from . import listing
+    from .engine import evaluate, load_project
+
+    project = load_project(args.root)
+    results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
+    render = {"table": listing.figures_table, "json": listing.figures_json, "csv": listing.figures_csv}
+    sys.stdout.write(render[args.format](results))
+    if results.failed:
+        sys.stderr.write(listing.failed_checks_text(results.failed))
+        return EXIT_CHECK
+    return EXIT_OK
+
+
+def _explain(args) -> int:
+    from . import listing
+    from .engine import evaluate, load_project
+    from .errors import InputError, Problem
+
+    project = load_project(args.root)
+    if args.figure not in project.registry.figures:
+        raise InputError(Problem("unknown figure", value=args.figure,
+                                 expected="a figure id from figures.yaml (see `pipeline.py figures`)"))
+    results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
+    sys.stdout.write(listing.explain(project, results, args.figure, args.rows))
+    return EXIT_OK
+
+
+def _build(args) -> int:
+    from .build import build
+    from .engine import load_project
+
+    project = load_project(args.root)
+    out = args.out or args.root / "output"
+    result = build(project, project.timeframe(args.period, args.as_of), out,
+                   progress=lambda msg: sys.stderr.write(msg + "\n"))
+    for line in result.font_substitutions:
+        sys.stderr.write(f"font: {line}\n")
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    for doc in result.documents:
+        for name in doc.files.values():
+            sys.stdout.write(f"{result.folder / name}\n")
+    sys.stdout.write(f"{result.folder / 'figures.json'}\n")
+    return EXIT_OK
+
+
+COMMANDS = {"figures": _figures, "explain": _explain, "build": _build}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ReportgenError as exc:
+        sys.stderr.write(scrub(f"error: {exc}") + "\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: say so plainly, with the type, and a distinct code
+        sys.stderr.write(scrub(f"internal error ({type(exc).__name__}): {exc}") + "\n")
+        if "--debug" in (argv or sys.argv):
+            raise
+        return EXIT_INTERNAL

@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository's project, one real half-year build, and copies to alter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reportgen.build import build
+from reportgen.engine import load_project
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_project(target: Path) -> Path:
+    """A copy of the registry, ledgers and templates that a test may change freely."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "figures.yaml", target / "figures.yaml")
+    shutil.copytree(REPO / "data", target / "data")
+    shutil.copytree(REPO / "templates", target / "templates")
+    return target
+
+
+@pytest.fixture(scope="session")
+def repo_project():
+    return load_project(REPO)
+
+
+@pytest.fixture(scope="session")
+def h1_build(repo_project, tmp_path_factory):
+    """The demo's default period built once for the whole session, into a private folder."""
+    out = tmp_path_factory.mktemp("output")
+    return build(repo_project, repo_project.timeframe(), out)

@@ -23,7 +23,7 @@ test: setup
 	$(PY) -m pytest -q
 
 snapshot: setup
-	REPORTGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py
+	REPORTGEN_UPDATE_GOLDEN=1 $(PY) -m pytest -q tests/test_report.py -k golden
 
 lint: setup
 	$(PY) -m ruff check .

@@ -87,7 +87,7 @@ class FigureSet:
 
 def _resolve_bound(value, timeframe: Timeframe):
     words = {"cutoff": timeframe.cutoff, "year_start": timeframe.year_start,
-             "period_start": timeframe.period.start}
+             "period_start": timeframe.period.start, "month_start": timeframe.cutoff.replace(day=1)}
     value = words.get(value, value)
     return pd.Timestamp(value) if isinstance(value, dt.date) else value
 

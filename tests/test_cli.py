@@ -1,0 +1,61 @@
+"""The command line over the demo: figures in three formats, explain, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from conftest import REPO
+
+from reportgen.cli import main
+from reportgen.engine import evaluate
+
+
+def _run(capsys, *argv):
+    code = main(["--root", str(REPO), *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_figures_json_matches_the_engine_and_every_check_holds(capsys, repo_project):
+    code, out, _ = _run(capsys, "figures", "--period", "2023H1", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    expected = evaluate(repo_project, repo_project.timeframe("2023H1")).figures
+    assert data["period"] == "2023H1" and data["cutoff"] == expected.timeframe.cutoff.isoformat()
+    assert set(data["figures"]) == set(expected.figures)
+    for fid, fig in expected.figures.items():
+        assert data["figures"][fid]["wording"] == fig.wording
+    assert data["checks"] and all(c["holds"] for c in data["checks"])
+
+
+def test_figures_table_and_csv_list_every_figure(capsys, repo_project):
+    code, table, _ = _run(capsys, "figures")
+    assert code == 0
+    code, text, _ = _run(capsys, "figures", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [r["id"] for r in rows] == list(repo_project.registry.figures)
+    for row in rows:
+        assert row["id"] in table and row["wording"] in table
+
+
+def test_explain_shows_definition_provenance_and_masked_rows(capsys, repo_project):
+    code, out, _ = _run(capsys, "explain", "population_people", "--rows", "3")
+    assert code == 0
+    spec = repo_project.registry.figures["population_people"]
+    assert f"figures.yaml:{repo_project.registry.line('figures', 'population_people')}" in out
+    assert spec.source in out and "first 3 of" in out
+    ledger = repo_project.ledgers[spec.source]
+    for column in ledger.spec.personal:
+        for value in ledger.frame[column].head(3):
+            assert str(value) not in out
+
+
+def test_unknown_figure_and_bad_period_exit_2(capsys):
+    code, _, err = _run(capsys, "explain", "no_such_figure")
+    assert code == 2 and "no_such_figure" in err
+    code, _, err = _run(capsys, "figures", "--period", "2023Q5")
+    assert code == 2 and "2023Q5" in err
+    code, _, err = _run(capsys, "figures", "--period", "2025Q1")
+    assert code == 2 and "latest date" in err

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import document as document_model
 from . import listing, templating
 from .engine import Project, Results, evaluate
-from .figures import FigureSet, compute_breakdown
+from .figures import FigureSet, compute, compute_breakdown
 from .periods import Timeframe
 
 STAGING_PREFIX = ".staging-"
@@ -70,7 +70,14 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     timeframe = results.figures.timeframe
     recorder = _UsageRecorder(results.figures.figures)
     figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
-    extra = {}
+    extra = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
+    if spec.compare_with_previous_year:
+        earlier = timeframe.previous_year()
+        if earlier.cutoff >= project.coverage[0]:
+            previous = compute(project.registry, project.ledgers, earlier)
+            extra["prev"] = templating.FigureNamespace(previous.figures)
+        else:
+            extra["prev"] = None
     if spec.breakdown:
         table = compute_breakdown(project.registry, project.ledgers, timeframe,
                                   list(spec.breakdown.figures), spec.breakdown.by)

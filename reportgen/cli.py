@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     timeframe_args(p)
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
 
+    p = sub.add_parser("variants", help="build several periods in one run, loading the ledgers once")
+    p.add_argument("--periods", nargs="+", default=None,
+                   help="periods to build (default: 2023Q1 2023H1 2023Q1-Q3 2023)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
+
     p = sub.add_parser("explain", help="print a figure's definition, provenance and first rows used")
     p.add_argument("figure")
     timeframe_args(p)
@@ -70,6 +75,11 @@ def _build(args) -> int:
     out = args.out or args.root / "output"
     result = build(project, project.timeframe(args.period, args.as_of), out,
                    progress=lambda msg: sys.stderr.write(msg + "\n"))
+    _report_build(result)
+    return EXIT_OK
+
+
+def _report_build(result) -> None:
     for line in result.font_substitutions:
         sys.stderr.write(f"font: {line}\n")
     for warning in result.warnings:
@@ -78,10 +88,22 @@ def _build(args) -> int:
         for name in doc.files.values():
             sys.stdout.write(f"{result.folder / name}\n")
     sys.stdout.write(f"{result.folder / 'figures.json'}\n")
+
+
+def _variants(args) -> int:
+    from .engine import load_project
+    from .variants import DEFAULT_VARIANTS, build_variants
+
+    project = load_project(args.root)
+    periods = tuple(args.periods or DEFAULT_VARIANTS)
+    results = build_variants(project, periods, args.out or args.root / "output",
+                             progress=lambda msg: sys.stderr.write(msg + "\n"))
+    for result in results:
+        _report_build(result)
     return EXIT_OK
 
 
-COMMANDS = {"figures": _figures, "explain": _explain, "build": _build}
+COMMANDS = {"figures": _figures, "explain": _explain, "build": _build, "variants": _variants}
 
 
 def main(argv: list[str] | None = None) -> int:

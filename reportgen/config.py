@@ -13,7 +13,7 @@ from .errors import ConfigError, Problem
 from .yamlload import line_of, load_yaml
 
 UNITS = ("户", "人", "户次", "人次", "元", "千瓦", "个", "%", "")
-MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list")
+MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")
 WORDINGS = ("count", "wan", "yu_wan", "percent", "plain", "yuan")
 FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
@@ -28,8 +28,8 @@ class ColumnSpec(_Frozen):
     type: Literal["str", "int", "number", "date", "bool", "category"]
     required: bool = True
     values: tuple[str, ...] | None = None
-    min: float | None = None
-    max: float | None = None
+    min: float | dt.date | None = None   # a number, or a date YYYY-MM-DD for a date column
+    max: float | dt.date | None = None
 
 
 class SourceSpec(_Frozen):
@@ -52,7 +52,7 @@ class FigureSpec(_Frozen):
     unit: Literal["户", "人", "户次", "人次", "元", "千瓦", "个", "%", ""]
     source: str | None = None
     where: dict[str, Any] = Field(default_factory=dict)
-    measure: Literal["count", "nunique", "sum", "mean", "ratio", "list"] | None = None
+    measure: Literal["count", "nunique", "sum", "mean", "ratio", "list", "quarters"] | None = None
     column: str | None = None
     window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all"] | QuarterWindow | None = None
     date: str | None = None
@@ -86,6 +86,7 @@ class DocumentSpec(_Frozen):
     template: str
     title: str | None = None
     breakdown: BreakdownSpec | None = None
+    compare_with_previous_year: bool = False
 
 
 class PeriodsSpec(_Frozen):
@@ -97,6 +98,7 @@ class Registry(_Frozen):
     """The whole of figures.yaml, validated. `path` is the file it came from."""
 
     report: dict[str, str | int | dt.date]
+    meetings: dict[str, dict[str, str | int | dt.date]] = Field(default_factory=dict)
     periods: PeriodsSpec
     sources: dict[str, SourceSpec]
     figures: dict[str, FigureSpec]
@@ -183,8 +185,11 @@ def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
                         f"one of {', '.join(spec.values)}")
 
 
-def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
+def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
+    # ids that are defined but failed validation: their own problem is reported, not "unknown"
+    declared = declared or {}
+    known_figures = set(reg.figures) | set(declared.get("figures", ()))
 
     def add(path, message, value=None, expected=None):
         problems.append(Problem(message, file=file, line=line_of(lines, path),
@@ -197,6 +202,19 @@ def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
         for col, spec in src.columns.items():
             if spec.type == "category" and not spec.values:
                 add(("sources", name, "columns", col), "a category column needs its values")
+            for bound in ("min", "max"):
+                limit = getattr(spec, bound)
+                if limit is None:
+                    continue
+                if spec.type == "date" and not isinstance(limit, dt.date):
+                    add(("sources", name, "columns", col, bound), "a date column's bound is a date", limit,
+                        "a date YYYY-MM-DD")
+                elif spec.type in ("int", "number") and isinstance(limit, dt.date):
+                    add(("sources", name, "columns", col, bound), "a number column's bound is a number",
+                        limit.isoformat(), "a number")
+                elif spec.type not in ("int", "number", "date"):
+                    add(("sources", name, "columns", col, bound), f"{bound} applies to numbers and dates",
+                        spec.type)
     for fid, fig in reg.figures.items():
         at = ("figures", fid)
         if not fid.isidentifier():
@@ -213,14 +231,18 @@ def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
             except ConfigError as exc:
                 add(at + ("formula",), str(exc.problems[0].message), fig.formula)
                 continue
-            for n in sorted(names - set(reg.figures)):
+            for n in sorted(names - known_figures):
                 add(at + ("formula",), "names an unknown figure", n)
         if fig.kind != "ledger":
             continue
         src = reg.sources.get(fig.source)
         if src is None:
-            add(at + ("source",), "unknown source", fig.source, f"one of {', '.join(reg.sources)}")
+            if fig.source not in declared.get("sources", ()):
+                add(at + ("source",), "unknown source", fig.source, f"one of {', '.join(reg.sources)}")
             continue
+        if fig.measure == "list" and fig.column in src.personal:
+            add(at + ("column",), "a list of personal data would print it in the report", fig.column,
+                "a column not listed under personal")
         if fig.measure is None:
             add(at, "a ledger figure needs a measure", None, f"one of {', '.join(MEASURES)}")
         if fig.measure in ("nunique", "sum", "mean", "list") and fig.column is None:
@@ -249,7 +271,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
         except ConfigError as exc:
             add(("checks", cid, "assert"), exc.problems[0].message, check.assertion)
             continue
-        for n in sorted(names - set(reg.figures)):
+        for n in sorted(names - known_figures):
             add(("checks", cid, "assert"), "names an unknown figure", n)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
@@ -258,10 +280,16 @@ def _semantic_problems(reg: Registry, file: str, lines: dict) -> list[Problem]:
         for fid in doc.breakdown.figures if doc.breakdown else ():
             spec = reg.figures.get(fid)
             if spec is None:
-                add(("documents", name, "breakdown", "figures"), "names an unknown figure", fid)
+                if fid not in known_figures:
+                    add(("documents", name, "breakdown", "figures"), "names an unknown figure", fid)
+            elif spec.kind == "ledger" and spec.source not in reg.sources:
+                continue  # the figure's unknown source is reported with the figure
             elif spec.kind != "ledger" or doc.breakdown.by not in reg.sources[spec.source].columns:
                 add(("documents", name, "breakdown", "figures"),
                     f"only ledger figures whose source has a column {doc.breakdown.by!r} break down", fid)
+            elif doc.breakdown.by in reg.sources[spec.source].personal:
+                add(("documents", name, "breakdown", "by"), "a breakdown by personal data would print it",
+                    doc.breakdown.by, "a column not listed under personal")
     cycle = formula.find_cycle({fid: fig.formula for fid, fig in reg.figures.items() if fig.formula})
     if cycle:
         add(("figures", cycle[0], "formula"), "formulas form a cycle", " → ".join(cycle))
@@ -283,7 +311,9 @@ def load_registry(path: Path | str = "figures.yaml") -> Registry:
         registry = Registry(**valid, path=path, lines=lines)
     except ValidationError as exc:
         raise ConfigError(problems + _pydantic_problems(exc, (), str(path), lines)) from None
-    problems += _semantic_problems(registry, str(path), lines)
+    declared = {section: set(data[section]) for section in ("figures", "sources")
+                if isinstance(data.get(section), dict)}
+    problems += _semantic_problems(registry, str(path), lines, declared)
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: p.line or 0))
     return registry

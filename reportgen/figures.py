@@ -14,7 +14,7 @@ import pandas as pd
 from . import formula, zhnum
 from .config import FigureSpec, Registry
 from .errors import FigureError, Problem, WordingError
-from .periods import Timeframe
+from .periods import Timeframe, quarter_span_words
 from .sources import _BOOL, Ledger
 
 DEFAULT_WORDING = {"元": "wan", "%": "percent"}
@@ -57,6 +57,8 @@ class Figure:
 
     @property
     def wording(self) -> str:
+        if self.provenance.measure == "quarters":
+            return quarter_span_words([int(q) for q in self.value]) if self.value else ""
         if isinstance(self.value, tuple):
             return zhnum.join_zh(list(self.value))
         return zhnum.FORMATS[self.wording_style](self.value, self.unit)
@@ -144,6 +146,8 @@ def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, tim
     if spec.measure == "list":
         ordered = rows.sort_values(spec.order_by, kind="stable") if spec.order_by else rows
         return tuple(dict.fromkeys(str(v) for v in ordered[spec.column].dropna()))
+    if spec.measure == "quarters":
+        return tuple(str(q) for q in sorted(rows[spec.date].dt.quarter.dropna().unique()))
     if spec.measure == "ratio":
         if len(rows) == 0:
             raise FigureError(Problem("a ratio over no rows", column=f"figures.{fid}",

@@ -122,6 +122,14 @@ class Timeframe:
     def previous_year_end(self) -> dt.date:
         return dt.date(self.cutoff.year - 1, 12, 31)
 
+    def previous_year(self) -> Timeframe:
+        """The same period and cut-off one year earlier: what 同比 compares with."""
+        p = self.period
+        name = str(p.year - 1) + p.name[4:]
+        day = min(self.cutoff.day, calendar.monthrange(self.cutoff.year - 1, self.cutoff.month)[1])
+        return Timeframe(Period(name, p.year - 1, p.first_quarter, p.last_quarter),
+                         self.cutoff.replace(year=self.cutoff.year - 1, day=day))
+
     def window(self, window) -> tuple[dt.date | None, dt.date | None, bool]:
         """(first day, last day, as_of) of the rows a window sees; as_of windows look at state."""
         if window == "all":

@@ -29,7 +29,23 @@ class FigureNamespace:
             raise TemplateError(Problem("unknown figure", value=name,
                                         expected="a figure id defined in figures.yaml")) from None
 
-    __getitem__ = __getattr__
+    def __getitem__(self, name) -> Figure:
+        if not isinstance(name, str) or name.startswith("_"):  # f['_figures'], f[0]
+            raise TemplateError(Problem("unknown figure", value=name,
+                                        expected="a figure id defined in figures.yaml"))
+        return self.__getattr__(name)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, also refusing str.format and str.format_map (the `format` filter remains)."""
+
+    def wrap_str_format(self, value):
+        return None  # no sandboxed str.format: the attribute itself is refused below
+
+    def is_safe_attribute(self, obj, attr, value) -> bool:
+        if isinstance(obj, str) and attr in ("format", "format_map"):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
 
 def _number(value):
@@ -62,7 +78,7 @@ def _globals() -> dict:
 
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The sandboxed environment: StrictUndefined, loader confined to templates/, no autoescape."""
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -89,6 +105,13 @@ def date_words(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def registry_words(values: Mapping | None) -> dict | None:
+    """Registry values as a template prints them: dates in Chinese (2023年8月4日)."""
+    if values is None:
+        return None
+    return {k: (date_words(v) if isinstance(v, dt.date) else v) for k, v in values.items()}
+
+
 def render(templates_dir: Path, name: str, figures: FigureSet, report: Mapping,
            period_words: Mapping[str, str], extra: Mapping | None = None) -> str:
     """Render one template; any failure becomes a TemplateError naming the template file and line."""
@@ -102,8 +125,7 @@ def render(templates_dir: Path, name: str, figures: FigureSet, report: Mapping,
         raise TemplateError(Problem(f"template syntax: {exc.message}",
                                     file=str(Path(templates_dir.name) / (exc.name or name)),
                                     line=exc.lineno)) from None
-    report_values = {k: (date_words(v) if isinstance(v, dt.date) else v) for k, v in report.items()}
-    context = {"f": FigureNamespace(figures.figures), "report": report_values,
+    context = {"f": FigureNamespace(figures.figures), "report": registry_words(report),
                "period": dict(period_words), **(extra or {})}
     try:
         return template.render(context)
@@ -112,6 +134,12 @@ def render(templates_dir: Path, name: str, figures: FigureSet, report: Mapping,
         raise TemplateError([Problem(p.message, file=str(shown), line=line, value=p.value, expected=p.expected)
                              for p in exc.problems]) from None
     except SecurityError as exc:
+        raise TemplateError(Problem(f"not allowed in a template: {exc}", file=str(shown),
+                                    line=_template_line(exc, template.filename))) from None
+    except jinja2.TemplateNotFound as exc:  # {% include '../figures.yaml' %}: the loader stays in templates/
+        raise TemplateError(Problem("included template not found inside templates/", file=str(shown),
+                                    line=_template_line(exc, template.filename), value=exc.name)) from None
+    except OverflowError as exc:  # the sandbox's limit on range()
         raise TemplateError(Problem(f"not allowed in a template: {exc}", file=str(shown),
                                     line=_template_line(exc, template.filename))) from None
     except jinja2.UndefinedError as exc:

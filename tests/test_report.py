@@ -142,7 +142,7 @@ def test_unknown_figure_fails_with_template_line_and_keeps_earlier_output(tmp_pa
 def test_missing_meeting_detail_stops_the_build(tmp_path, capsys):
     root = copy_project(tmp_path / "project")
     registry = root / "figures.yaml"
-    registry.write_text(re.sub(r"(?m)^  session:.*\n", "", registry.read_text(encoding="utf-8")),
+    registry.write_text(re.sub(r"(?m)^    session:.*\n", "", registry.read_text(encoding="utf-8")),
                         encoding="utf-8")
     assert main(["--root", str(root), "build"]) == 2
     err = capsys.readouterr().err

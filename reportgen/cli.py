@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="periods to build (default: 2023Q1 2023H1 2023Q1-Q3 2023)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
 
+    p = sub.add_parser("check", help="read documents back and compare their figures with the registry")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".docx, .pdf, .html, .txt or .md")
+    timeframe_args(p)
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--ledger", type=Path, default=None,
+                   help="build ledger that dates built files (default: output/ledger.sqlite under --root)")
+
     p = sub.add_parser("explain", help="print a figure's definition, provenance and first rows used")
     p.add_argument("figure")
     timeframe_args(p)
@@ -103,7 +110,20 @@ def _variants(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"figures": _figures, "explain": _explain, "build": _build, "variants": _variants}
+def _check(args) -> int:
+    from .consistency import check_documents, format_text, to_json
+    from .engine import evaluate, load_project
+
+    project = load_project(args.root)
+    results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
+    ledger = args.ledger or args.root / "output" / "ledger.sqlite"
+    report = check_documents(project, results, args.files, ledger)
+    sys.stdout.write(to_json(report) if args.format == "json" else format_text(report))
+    return EXIT_OK if report.ok else EXIT_CHECK
+
+
+COMMANDS = {"figures": _figures, "explain": _explain, "build": _build, "variants": _variants,
+            "check": _check}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -492,7 +492,7 @@ def test_formats(name, value, unit, expected):
 
 
 def test_formats_names():
-    assert set(FORMATS) == {"count", "wan", "yu_wan", "percent", "plain"}
+    assert set(FORMATS) == {"count", "wan", "yu_wan", "percent", "plain", "yuan"}
 
 
 @pytest.mark.parametrize(

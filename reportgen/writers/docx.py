@@ -14,7 +14,7 @@ from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Twips
+from docx.shared import Emu, Length, Mm, Pt, Twips
 
 from ..document import TITLE_KEYS, Document, Heading, Paragraph, Table
 from ..errors import InputError, Problem
@@ -27,6 +27,7 @@ SONGTI = "宋体"
 DIGIT_FONT = "Times New Roman"
 
 LINE_PITCH = 579  # twips: 225 mm / 22 lines; 580 overflows the text area
+TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the left and right margins: 156 mm
 INDENT_CHARS = 200  # hundredths of a character: two characters
 INDENT_TWIPS = 640  # the same two characters of 16 pt, for readers that ignore *Chars
 # Twentieths of a point (ST_SignedTwipsMeasure): 16 pt − 0.25 pt keeps 28 characters inside
@@ -73,6 +74,7 @@ class Look:
     # LibreOffice gives a line whose font is taller than the grid pitch two grid lines; Word
     # keeps exact spacing either way. Off for the 22 pt title so it takes one line.
     snap_to_grid: bool = True
+    line: int = LINE_PITCH  # exact line spacing in twips
 
 
 BODY = Look(FANGSONG)
@@ -84,9 +86,10 @@ TITLE_BLOCK_STYLES = {
     "speaker": ("Report Speaker", Look(KAITI, align="center", indent=False)),
     "salutation": ("Salutation", Look(FANGSONG, align="left", indent=False)),
 }
+# Tables in 4号 on 20 pt lines, off the grid, so a one-page brief keeps its table on one page.
 TABLE_STYLES = {
-    "header": ("Table Header", Look(HEITI, align="center", indent=False)),
-    "cell": ("Table Text", Look(FANGSONG, align="center", indent=False)),
+    "header": ("Table Header", Look(HEITI, 14, "center", False, snap_to_grid=False, line=400)),
+    "cell": ("Table Text", Look(FANGSONG, 14, "center", False, snap_to_grid=False, line=400)),
 }
 
 
@@ -183,10 +186,10 @@ def set_indent(pPr, indent: bool) -> None:
     set_attrs(child(pPr, "ind", PPR_ORDER), firstLineChars=chars, firstLine=twips)
 
 
-def set_exact_spacing(pPr) -> None:
+def set_exact_spacing(pPr, line: int = LINE_PITCH) -> None:
     spacing = child(pPr, "spacing", PPR_ORDER)
     drop_attrs(spacing, ("beforeLines", "afterLines", "beforeAutospacing", "afterAutospacing"))
-    set_attrs(spacing, before=0, after=0, line=LINE_PITCH, lineRule="exact")
+    set_attrs(spacing, before=0, after=0, line=line, lineRule="exact")
 
 
 def set_size(rPr, points: float) -> None:
@@ -259,7 +262,7 @@ def setup_doc_defaults(styles_element, lang: str) -> None:
 def apply_look(style, look: Look) -> None:
     """Write a Look into a paragraph style, replacing template fonts, colours and spacing."""
     pPr = style.element.get_or_add_pPr()
-    set_exact_spacing(pPr)
+    set_exact_spacing(pPr, look.line)
     set_indent(pPr, look.indent)
     set_attrs(child(pPr, "jc", PPR_ORDER), val=look.align)
     if not look.snap_to_grid:
@@ -324,6 +327,17 @@ def write_paragraph(doc, paragraph: Paragraph) -> None:
         set_indent(written._p.get_or_add_pPr(), False)
 
 
+def column_widths(rows, points: float, total: Length) -> list[Length]:
+    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`."""
+    def ems(text: str) -> float:
+        return sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text) + 1  # one em of cell padding
+
+    need = [max(ems(cells[n]) if n < len(cells) else 1 for cells, _ in rows)
+            for n in range(max(len(cells) for cells, _ in rows))]
+    scale = total / (sum(need) * Pt(points))
+    return [Emu(int(n * Pt(points) * scale)) for n in need]
+
+
 def write_table(doc, table: Table) -> None:
     """A centred grid of single 0.5 pt lines; the header row repeats on each page."""
     rows = [(cells, TABLE_STYLES["cell"]) for cells in table.rows]
@@ -335,8 +349,13 @@ def write_table(doc, table: Table) -> None:
     grid = doc.add_table(rows=len(rows), cols=width)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    widths = column_widths(rows, TABLE_STYLES["cell"][1].size, Mm(TEXT_WIDTH_MM))
+    for column, column_width in zip(grid.columns, widths, strict=True):
+        column.width = column_width  # w:gridCol, which LibreOffice reads; Word reads w:tcW below
     for row, (cells, (style, look)) in zip(grid.rows, rows, strict=True):
         for n, cell in enumerate(row.cells):
+            cell.width = widths[n]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
             paragraph.style = doc.styles[style]

@@ -31,6 +31,7 @@ lint: setup
 bench: setup
 	$(PY) bench/figures.py
 	$(PY) bench/report.py
+	$(PY) bench/check.py
 
 data: setup
 	$(PY) scripts/make_demo_data.py

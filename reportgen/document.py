@@ -95,7 +95,7 @@ def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
                 raise TemplateError(f"{source}: title block is not valid YAML: {exc}") from exc
             if not isinstance(meta, dict):
                 raise TemplateError(f"{source}: title block must be 'key: value' lines")
-            unknown = sorted(set(meta) - set(TITLE_KEYS))
+            unknown = sorted(str(k) for k in set(meta) - set(TITLE_KEYS))
             if unknown:
                 raise TemplateError(
                     f"{source}: unknown title block key {unknown[0]!r}; expected one of {', '.join(TITLE_KEYS)}"

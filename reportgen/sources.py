@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
+import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +19,7 @@ from .errors import Problem, SourceError
 from .privacy import mask
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _BOOL = {"是": True, "否": False}
 MAX_PROBLEMS_PER_COLUMN = 20
 
@@ -35,21 +38,24 @@ class Ledger:
 
 def _decode(raw: bytes, declared: str | None, file: str) -> tuple[str, str]:
     if declared:
-        try:
-            return raw.decode(declared), declared
+        try:  # Excel's "CSV UTF-8" starts with a BOM; it is still UTF-8
+            return raw.decode("utf-8-sig" if declared == "utf-8" else declared), declared
         except UnicodeDecodeError as exc:
             raise SourceError(Problem(f"cannot be read as {declared} (byte {exc.start})", file=file,
+                                      line=raw[: exc.start].count(b"\n") + 1,
                                       expected=f"text saved as {declared}")) from None
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw.decode("utf-8-sig"), "utf-8-sig"
     try:
         return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        utf8_start = exc.start
     try:
         return raw.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as exc:
-        raise SourceError(Problem(f"neither UTF-8 nor GBK text (byte {exc.start})", file=file,
+        start = max(exc.start, utf8_start)  # the encoding that read further is the file's: point there
+        raise SourceError(Problem(f"neither UTF-8 nor GBK text (byte {start})", file=file,
+                                  line=raw[:start].count(b"\n") + 1,
                                   expected="CSV saved as UTF-8 or GBK")) from None
 
 
@@ -57,8 +63,33 @@ def _read_csv(raw: bytes, spec: SourceSpec, file: str) -> tuple[pd.DataFrame, st
     text, encoding = _decode(raw, spec.encoding, file)
     if not text.strip():
         raise SourceError(Problem("the file is empty", file=file, expected="a header row and data rows"))
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-    return frame, encoding
+    # The csv module, not pandas: a row longer than the header or an unclosed quote is an error
+    # that names its row, never a shifted table or a parser crash.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[list[str]] = []
+    try:
+        for record in reader:
+            records.append(record)
+    except csv.Error as exc:
+        raise SourceError(Problem(f"not well-formed CSV ({exc})", file=file, line=reader.line_num,
+                                  row=len(records) + 1,
+                                  expected='cells separated by commas, quotes "" closed')) from None
+    header = records[0]
+    if not any(cell.strip() for cell in header):
+        raise SourceError(Problem("the first row is blank", file=file, row=1, expected="the column names in row 1"))
+    while header and header[-1].strip() == "" and all(len(r) < len(header) or not r[len(header) - 1].strip()
+                                                      for r in records[1:]):
+        header = header[:-1]  # a trailing comma on every line: an empty column, not a column
+    problems = [Problem(f"{len(r)} cells in a row under a header of {len(header)}", file=file,
+                        row=n, expected=f"at most {len(header)} cells")  # no value: it may be personal
+                for n, r in enumerate(records[1:], start=2)
+                if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    if problems:
+        more = len(problems) - MAX_PROBLEMS_PER_COLUMN
+        raise SourceError(problems[:MAX_PROBLEMS_PER_COLUMN]
+                          + ([Problem(f"… and {more} more rows like these", file=file)] if more > 0 else []))
+    body = [(r + [""] * len(header))[: len(header)] for r in records[1:]]
+    return pd.DataFrame(body, columns=header, dtype=object), encoding
 
 
 def _read_xlsx(path: Path, spec: SourceSpec, file: str) -> pd.DataFrame:
@@ -84,9 +115,12 @@ def _read_xlsx(path: Path, spec: SourceSpec, file: str) -> pd.DataFrame:
         cached = openpyxl.load_workbook(path, data_only=True)[sheet_name]
         for coordinate in formula_cells:
             if cached[coordinate].value is None:
+                cell = sheet[coordinate]
+                name = sheet.cell(1, cell.column).value
                 problems.append(Problem("formula without a saved value; open the file in Excel and save it",
-                                        file=file, column=coordinate,
-                                        value=sheet[coordinate].value))
+                                        file=file, row=cell.row,
+                                        column=f"{name} (cell {coordinate})" if name else coordinate,
+                                        value=cell.value))
         sheet = cached
     if problems:
         raise SourceError(problems)
@@ -107,12 +141,16 @@ def _cell_text(value) -> str:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _CONTROL.sub("", unicodedata.normalize("NFKC", str(value))).strip()
+    # Full-width digits (１２７) become ASCII; other characters stay as typed, so that a header or a
+    # category such as 金额（元） still matches figures.yaml. Numbers and dates get NFKC in _convert.
+    return _CONTROL.sub("", str(value).translate(_FULLWIDTH_DIGITS)).strip()
 
 
 def _convert(column: str, spec: ColumnSpec, cells: pd.Series, file: str, personal: bool,
              problems: list[Problem]) -> pd.Series:
     texts = cells.map(_cell_text)
+    if spec.type in ("int", "number", "date"):
+        texts = texts.map(lambda t: unicodedata.normalize("NFKC", t))  # １．５, ２０２３－０６－３０
     empty = texts == ""
     bad: list[tuple[int, object, str]] = []
     if spec.required:
@@ -122,7 +160,8 @@ def _convert(column: str, spec: ColumnSpec, cells: pd.Series, file: str, persona
     elif spec.type == "category":
         values = texts.where(~empty, None)
         unknown = ~empty & ~texts.isin(spec.values)
-        bad += [(row, texts[row], f"one of {', '.join(spec.values)}") for row in texts.index[unknown]]
+        allowed = "one of the values declared in figures.yaml" if personal else f"one of {', '.join(spec.values)}"
+        bad += [(row, texts[row], allowed) for row in texts.index[unknown]]
     elif spec.type == "bool":
         values = texts.map(_BOOL.get).astype(object).where(~empty, None)
         unknown = ~empty & ~texts.isin(list(_BOOL))
@@ -131,8 +170,13 @@ def _convert(column: str, spec: ColumnSpec, cells: pd.Series, file: str, persona
         values = pd.to_datetime(texts.where(~empty, None), format="ISO8601", errors="coerce")
         unknown = ~empty & values.isna()
         bad += [(row, texts[row], "a date YYYY-MM-DD") for row in texts.index[unknown]]
+        for limit, test, word in ((spec.min, values.lt, "on or after"), (spec.max, values.gt, "on or before")):
+            if isinstance(limit, dt.date):
+                outside = test(pd.Timestamp(limit)).fillna(False).astype(bool)
+                bad += [(row, texts[row], f"a date {word} {limit.isoformat()}") for row in texts.index[outside]]
     else:
         values = pd.to_numeric(texts.where(~empty, None), errors="coerce")
+        values = values.where(values.abs() != math.inf)  # "inf" and 1e400 are no amounts
         unknown = ~empty & values.isna()
         bad += [(row, texts[row], "a number") for row in texts.index[unknown]]
         if spec.type == "int":
@@ -177,7 +221,12 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
         if column not in table.columns:
             problems.append(Problem("missing column", file=file, row=1, column=column,
                                     expected=f"a header cell {column!r}"))
+    seen: set[str] = set()
     for column in table.columns:
+        if column in seen and column:
+            problems.append(Problem("the same column name twice in the header", file=file, row=1,
+                                    column=column, expected="each column once"))
+        seen.add(column)
         if column not in declared and column not in spec.extra_columns:
             problems.append(Problem("unknown column (declare it in figures.yaml or remove it)",
                                     file=file, row=1, column=column or "(blank header)"))
@@ -194,8 +243,13 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
         duplicated = keys.notna() & keys.duplicated(keep="first")
         for row in frame.index[duplicated][:MAX_PROBLEMS_PER_COLUMN]:
             first = keys.index[(keys == keys[row])][0]
+            shown = mask(keys[row]) if spec.key in spec.personal else keys[row]
             problems.append(Problem(f"duplicate key (first seen in row {first})", file=file, row=row,
-                                    column=spec.key, value=keys[row], expected="a unique value"))
+                                    column=spec.key, value=shown, expected="a unique value"))
+    if problems and spec.personal:  # a name or ID number typed into the wrong column is masked too
+        personal = {_cell_text(v) for column in spec.personal for v in table[column]} - {""}
+        problems = [replace(p, value=mask(p.value)) if isinstance(p.value, str) and p.value in personal else p
+                    for p in problems]
     if problems:
         raise SourceError(problems)
     return Ledger(name, spec, path, hashlib.sha256(raw).hexdigest(), frame, encoding)

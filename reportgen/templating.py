@@ -42,6 +42,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def wrap_str_format(self, value):
         return None  # no sandboxed str.format: the attribute itself is refused below
 
+    intercepted_binops = frozenset(["*", "**"])
+    MAX_REPEAT = 100_000
+
+    def call_binop(self, context, operator, left, right):
+        """Refuse `'a' * 10**9` and huge powers, which would exhaust memory or time."""
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
+            raise SecurityError(f"exponent {right} is too large for a template")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) \
+                        and len(seq) * times > self.MAX_REPEAT:
+                    raise SecurityError("a repeated sequence longer than 100000 items")
+        return super().call_binop(context, operator, left, right)
+
     def is_safe_attribute(self, obj, attr, value) -> bool:
         if isinstance(obj, str) and attr in ("format", "format_map"):
             return False

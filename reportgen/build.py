@@ -118,11 +118,74 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
+                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list) -> dict[str, str]:
+    """Write one document's DOCX and HTML; its PDF goes to the helper first, so it renders meanwhile.
+
+    The steps fail in the order they always did (DOCX, HTML, PDF): an HTML error waits for the DOCX.
+    """
+    files = {}
+    html = html_error = None
+    if "html" in formats or "pdf" in formats:
+        from .writers.html import render_html
+
+        try:
+            html = render_html(doc, templates / "style.css")
+        except Exception as exc:
+            html_error = exc
+    if html is not None and "pdf" in formats:
+        from .writers import pdf_worker
+
+        jobs.append(pdf_worker.submit(html, staging / f"{name}.pdf", templates))
+    if "docx" in formats:
+        from .writers.docx import write_docx
+
+        say(f"writing {name}.docx")
+        write_docx(doc, staging / f"{name}.docx")
+        files["docx"] = f"{name}.docx"
+    if html_error is not None:
+        raise html_error
+    if "html" in formats:
+        (staging / f"{name}.html").write_text(html, encoding="utf-8")
+        files["html"] = f"{name}.html"
+    if "pdf" in formats:
+        say(f"writing {name}.pdf")
+        files["pdf"] = f"{name}.pdf"
+    return files
+
+
+def _settle_pdfs(jobs: list, earlier: int, exc: BaseException) -> None:
+    """A step failed: let every PDF in flight finish (none may land in staging after it goes).
+
+    A PDF of an earlier document that failed too is the error a one-by-one build would have hit
+    first, so that one is raised.  On Ctrl-C the helper is stopped instead of waited for.
+    """
+    from .writers import pdf_worker
+
+    if not isinstance(exc, Exception):
+        pdf_worker.shutdown(kill=True)
+        return
+    for index, job in enumerate(jobs):
+        if index < earlier:
+            try:
+                job.result()
+            except Exception as first:
+                for later in jobs[index + 1:]:
+                    later.wait()
+                raise first from None
+        else:
+            job.wait()
+
+
 def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tuple[str, ...] | None = None,
           formats: tuple[str, ...] = ("docx", "html", "pdf"),
           progress: Callable[[str], None] | None = None, record: bool = True) -> BuildResult:
     """Compute, check, render and write every document; the period folder changes only if all succeed."""
     say = progress or (lambda _msg: None)
+    if "pdf" in formats:  # WeasyPrint loads in a helper process while the figures are computed
+        from .writers.pdf_worker import prestart
+
+        prestart()
     results = evaluate(project, timeframe)
     documents = documents or tuple(project.registry.documents)
     rendered = []
@@ -132,33 +195,21 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     out_root.mkdir(parents=True, exist_ok=True)
     recover(out_root)
     staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{timeframe.period.name}-", dir=out_root))
+    jobs: list = []  # the PDFs in flight, one per document in order
+    at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
         built, fonts, warnings = [], [], []
-        for name, doc, used in rendered:
-            files = {}
-            if "docx" in formats:
-                from .writers.docx import write_docx
-
-                say(f"{timeframe.period.name}: writing {name}.docx")
-                write_docx(doc, staging / f"{name}.docx")
-                files["docx"] = f"{name}.docx"
-            html = None
-            if "html" in formats or "pdf" in formats:
-                from .writers.html import render_html
-
-                html = render_html(doc, project.root / "templates" / "style.css")
-            if "html" in formats:
-                (staging / f"{name}.html").write_text(html, encoding="utf-8")
-                files["html"] = f"{name}.html"
-            if "pdf" in formats:
-                from .writers.pdf import write_pdf
-
-                say(f"{timeframe.period.name}: writing {name}.pdf")
-                report = write_pdf(html, staging / f"{name}.pdf", project.root / "templates")
-                files["pdf"] = f"{name}.pdf"
-                fonts.extend(f for f in report.lines() if f not in fonts)
-                warnings.extend(report.warnings)
+        for index, (name, doc, used) in enumerate(rendered):
+            at = index
+            files = _write_formats(name, doc, staging, project.root / "templates", formats,
+                                   lambda msg: say(f"{timeframe.period.name}: {msg}"), jobs)
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
+        for index, job in enumerate(jobs):
+            at = index
+            report = job.result()
+            fonts.extend(f for f in report.lines() if f not in fonts)
+            warnings.extend(report.warnings)
+        at = len(jobs)
         payload = listing.figures_document(results)
         payload["documents"] = {
             d.name: {"title": d.title, "files": dict(d.files), "figures_used": list(d.figures_used),
@@ -169,8 +220,11 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
                                               encoding="utf-8")
         target = out_root / timeframe.period.name
         _swap_in(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException as exc:
+        try:
+            _settle_pdfs(jobs, at, exc)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
     if record:

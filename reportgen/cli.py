@@ -75,6 +75,9 @@ def _explain(args) -> int:
 
 
 def _build(args) -> int:
+    from .writers.pdf_worker import prestart
+
+    prestart()  # WeasyPrint loads in a second process while this one computes the figures
     from .build import build
     from .engine import load_project
 

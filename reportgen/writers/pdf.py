@@ -3,7 +3,9 @@
 The stylesheet names the Windows fonts of the official-document format (仿宋_GB2312, 楷体_GB2312,
 黑体, 方正小标宋简体, 宋体); templates/fonts.conf aliases them to free fonts, and WeasyPrint
 embeds the subset it uses.  `write_pdf` returns a FontReport saying which real font stood in
-for each requested family and what WeasyPrint warned about; it prints nothing.
+for each requested family and what WeasyPrint warned about; it prints nothing.  The stand-ins
+come from fontconfig in this process (libfontconfig through cffi, asked exactly as fc-match
+asks it), or from fc-match itself where the library cannot be loaded.
 
 WeasyPrint is imported inside `write_pdf`, after FONTCONFIG_FILE is set, so importing this
 module stays cheap.
@@ -117,18 +119,99 @@ def _fc_escape(name: str) -> str:
     return re.sub(r"([\\\-:,])", r"\\\1", name)
 
 
+_FC_FORMAT = "%{family[0]}\t%{style[0]}\t%{file}"
+_FC_CDEF = """
+typedef struct _FcConfig FcConfig;
+typedef struct _FcPattern FcPattern;
+typedef unsigned char FcChar8;
+typedef int FcBool;
+typedef enum { FcMatchPattern, FcMatchFont, FcMatchScan } FcMatchKind;
+typedef enum { FcResultMatch, FcResultNoMatch, FcResultTypeMismatch, FcResultNoId,
+               FcResultOutOfMemory } FcResult;
+FcConfig *FcInitLoadConfigAndFonts(void);
+void FcConfigDestroy(FcConfig *config);
+FcPattern *FcNameParse(const FcChar8 *name);
+FcBool FcConfigSubstitute(FcConfig *config, FcPattern *p, FcMatchKind kind);
+void FcDefaultSubstitute(FcPattern *pattern);
+FcPattern *FcFontMatch(FcConfig *config, FcPattern *p, FcResult *result);
+FcChar8 *FcPatternFormat(FcPattern *pat, const FcChar8 *format);
+void FcPatternDestroy(FcPattern *p);
+void FcStrFree(FcChar8 *s);
+"""
+_fontconfig: list = []  # [(ffi, lib)] once loaded, [None] if it cannot be
+
+
+def _load_fontconfig():
+    """libfontconfig through cffi (which WeasyPrint needs anyway), or None where it won't load."""
+    if not _fontconfig:
+        try:
+            import cffi
+
+            ffi = cffi.FFI()
+            ffi.cdef(_FC_CDEF)
+            _fontconfig.append((ffi, ffi.dlopen("libfontconfig.so.1")))
+        except Exception:  # no cffi or no such library: fc-match it is
+            _fontconfig.append(None)
+    return _fontconfig[0]
+
+
+def _fc_match_here(patterns: list[str]) -> list[str | None]:
+    """What `fc-match --format=… PATTERN` prints, computed in this process the way fc-match does.
+
+    A fresh configuration (FONTCONFIG_FILE as now set) for each call, like a new fc-match; None
+    for a pattern this cannot answer, which then goes to fc-match itself.
+    """
+    loaded = _load_fontconfig()
+    if loaded is None:
+        return [None] * len(patterns)
+    ffi, lib = loaded
+    config = lib.FcInitLoadConfigAndFonts()
+    if config == ffi.NULL:
+        return [None] * len(patterns)
+    out: list[str | None] = []
+    try:
+        for pattern in patterns:
+            pat = lib.FcNameParse(pattern.encode())
+            if pat == ffi.NULL:
+                out.append(None)
+                continue
+            lib.FcConfigSubstitute(config, pat, lib.FcMatchPattern)
+            lib.FcDefaultSubstitute(pat)
+            match = lib.FcFontMatch(config, pat, ffi.new("FcResult *"))
+            lib.FcPatternDestroy(pat)
+            if match == ffi.NULL:
+                out.append(None)
+                continue
+            text = lib.FcPatternFormat(match, _FC_FORMAT.encode())
+            lib.FcPatternDestroy(match)
+            if text == ffi.NULL:
+                out.append(None)
+                continue
+            out.append(ffi.string(text).decode("utf-8", "replace"))
+            lib.FcStrFree(text)
+    finally:
+        lib.FcConfigDestroy(config)
+    return out
+
+
 def _match_fonts(
     families: tuple[str, ...], lang: str, env: dict[str, str]
 ) -> tuple[tuple[FontSubstitution, ...], list[str]]:
-    """Ask fontconfig (fc-match, a few ms each) which font it gives each family."""
+    """Ask fontconfig which font it gives each family: in process when `env` is this process's
+    own environment (no fc-match to start), else, or where that fails, with fc-match."""
     subs: list[FontSubstitution] = []
     problems: list[str] = []
     fc_lang = lang.lower()
-    for family in families:
-        pattern = f"{_fc_escape(family)}:lang={fc_lang}"
+    patterns = [f"{_fc_escape(family)}:lang={fc_lang}" for family in families]
+    here = _fc_match_here(patterns) if env == os.environ else [None] * len(patterns)
+    for family, pattern, answer in zip(families, patterns, here, strict=True):
+        fields = answer.split("\t") if answer is not None else []
+        if len(fields) == 3:
+            subs.append(FontSubstitution(family, *fields))
+            continue
         try:
             proc = subprocess.run(
-                ["fc-match", "--format=%{family[0]}\t%{style[0]}\t%{file}", pattern],
+                ["fc-match", f"--format={_FC_FORMAT}", pattern],
                 capture_output=True,
                 text=True,
                 env=env,

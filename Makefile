@@ -41,6 +41,7 @@ setup: $(STAMP_DEB) $(STAMP_PY)
 $(STAMP_PY): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m compileall -q reportgen >/dev/null  # byte-compile once, as pip does for site-packages
 	touch $@
 
 $(VENV)/bin/python:

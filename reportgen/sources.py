@@ -96,10 +96,20 @@ def _read_xlsx(path: Path, spec: SourceSpec, file: str) -> pd.DataFrame:
     import openpyxl  # only ledgers in Excel need it
 
     try:
-        book = openpyxl.load_workbook(path, data_only=False)
+        # Read-only parsing is faster; merged cells and formulas are rare, so only a sheet that
+        # has either is read again in full below to say exactly where.
+        quick = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        sheet_name = spec.sheet or quick.sheetnames[0]
+        needs_full_read = sheet_name not in quick.sheetnames or _has_merges_or_formulas(quick, sheet_name)
+        if not needs_full_read:
+            rows = [list(r) for r in quick[sheet_name].iter_rows(values_only=True)]
+        quick.close()
+        if needs_full_read:
+            book = openpyxl.load_workbook(path, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged file
         raise SourceError(Problem(f"not a readable Excel workbook ({type(exc).__name__})", file=file)) from None
-    sheet_name = spec.sheet or book.sheetnames[0]
+    if not needs_full_read:
+        return _xlsx_frame(rows, file)
     if sheet_name not in book.sheetnames:
         raise SourceError(Problem("no such sheet", file=file, value=sheet_name,
                                   expected=f"one of {', '.join(book.sheetnames)}"))
@@ -124,7 +134,20 @@ def _read_xlsx(path: Path, spec: SourceSpec, file: str) -> pd.DataFrame:
         sheet = cached
     if problems:
         raise SourceError(problems)
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return _xlsx_frame([list(r) for r in sheet.iter_rows(values_only=True)], file)
+
+
+def _has_merges_or_formulas(book, sheet_name: str) -> bool:
+    """Whether the sheet's XML holds merged cells or formulas (read-only sheets expose neither)."""
+    path = getattr(book[sheet_name], "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    if path is None or archive is None:
+        return True  # cannot tell: take the full read
+    xml = archive.read(path)
+    return b"<mergeCell " in xml or b"<f>" in xml or b"<f " in xml
+
+
+def _xlsx_frame(rows: list[list], file: str) -> pd.DataFrame:
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -137,6 +160,8 @@ def _read_xlsx(path: Path, spec: SourceSpec, file: str) -> pd.DataFrame:
 
 
 def _cell_text(value) -> str:
+    if type(value) is str and value.isascii() and value.isprintable():
+        return value.strip()  # the common case: nothing to normalize
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -148,7 +173,7 @@ def _cell_text(value) -> str:
 
 def _convert(column: str, spec: ColumnSpec, cells: pd.Series, file: str, personal: bool,
              problems: list[Problem]) -> pd.Series:
-    texts = cells.map(_cell_text)
+    texts = cells  # already clean text (see load_source)
     if spec.type in ("int", "number", "date"):
         texts = texts.map(lambda t: unicodedata.normalize("NFKC", t))  # １．５, ２０２３－０６－３０
     empty = texts == ""
@@ -213,8 +238,8 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
         raise SourceError(Problem("unsupported file type", file=file, value=path.suffix, expected=".csv or .xlsx"))
     table.columns = [_cell_text(c) for c in table.columns]
     table.index = pd.RangeIndex(2, len(table) + 2)  # header is row 1, as Excel shows it
-    blank = table.apply(lambda r: all(_cell_text(v) == "" for v in r), axis=1) if len(table) else []
-    table = table[~pd.Series(blank, index=table.index, dtype=bool)]
+    table = table.map(_cell_text)  # every cell as clean text, once; types are checked from these
+    table = table[~(table == "").all(axis=1)] if len(table) else table
     problems: list[Problem] = []
     declared = set(spec.columns)
     for column in spec.columns:

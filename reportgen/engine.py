@@ -52,11 +52,18 @@ class Project:
         return frame
 
 
-def load_project(root: Path | str = ".", registry_file: str = "figures.yaml") -> Project:
-    """Validate figures.yaml, then read and check every ledger it declares."""
+CACHE_DIR = Path(".cache") / "ledgers"
+
+
+def load_project(root: Path | str = ".", registry_file: str = "figures.yaml", cache: bool = True) -> Project:
+    """Validate figures.yaml, then read and check every ledger it declares.
+
+    Ledgers read and checked before, byte for byte under the same declaration, come from
+    `.cache/ledgers/` in the project folder (cache=False reads every file again).
+    """
     root = Path(root)
     registry = load_registry(root / registry_file)
-    return Project(root, registry, load_sources(registry))
+    return Project(root, registry, load_sources(registry, cache_dir=root / CACHE_DIR if cache else None))
 
 
 @dataclass(frozen=True)

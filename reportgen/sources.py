@@ -280,17 +280,32 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
     return Ledger(name, spec, path, hashlib.sha256(raw).hexdigest(), frame, encoding)
 
 
-def load_sources(registry: Registry, names: set[str] | None = None) -> dict[str, Ledger]:
-    """Read every ledger the registry declares (or those named); collect problems across all of them."""
+def load_sources(registry: Registry, names: set[str] | None = None,
+                 cache_dir: Path | None = None) -> dict[str, Ledger]:
+    """Read every ledger the registry declares (or those named); collect problems across all of them.
+
+    With a cache folder, a ledger whose bytes and declaration were read and checked before is taken
+    from there; newly read ledgers are kept there only when every ledger passed.
+    """
+    from . import sourcecache
+
     ledgers: dict[str, Ledger] = {}
     problems: list[Problem] = []
+    fresh: list[str] = []
     for name, spec in registry.sources.items():
         if names is not None and name not in names:
             continue
+        cached = sourcecache.get(cache_dir, name, spec, registry.data_dir / spec.file) if cache_dir else None
+        if cached is not None:
+            ledgers[name] = cached
+            continue
         try:
             ledgers[name] = load_source(name, spec, registry.data_dir)
+            fresh.append(name)
         except SourceError as exc:
             problems.extend(exc.problems)
     if problems:
         raise SourceError(problems)
+    for name in fresh if cache_dir else ():
+        sourcecache.put(cache_dir, ledgers[name])
     return ledgers

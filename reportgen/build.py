@@ -64,28 +64,32 @@ class _UsageRecorder(Mapping):
         return len(self._figures)
 
 
+def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
+    """What a document's template sees besides `f`, `report` and `period`: the meeting, figures of a
+    year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
+    spec = project.registry.documents[name]
+    context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
+    if spec.compare_with_previous_year:
+        earlier = timeframe.previous_year()
+        covered = earlier.cutoff >= project.coverage[0]
+        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier).figures)
+                           if covered else None)
+    if spec.breakdown:
+        context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
+                                                 list(spec.breakdown.figures), spec.breakdown.by)
+    return context
+
+
 def render_document(project: Project, results: Results, name: str) -> tuple[document_model.Document, tuple[str, ...]]:
     """Render one document's template and parse it into the model; also return the figure ids used."""
     spec = project.registry.documents[name]
     timeframe = results.figures.timeframe
     recorder = _UsageRecorder(results.figures.figures)
     figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
-    extra = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
-    if spec.compare_with_previous_year:
-        earlier = timeframe.previous_year()
-        if earlier.cutoff >= project.coverage[0]:
-            previous = compute(project.registry, project.ledgers, earlier)
-            extra["prev"] = templating.FigureNamespace(previous.figures)
-        else:
-            extra["prev"] = None
-    if spec.breakdown:
-        table = compute_breakdown(project.registry, project.ledgers, timeframe,
-                                  list(spec.breakdown.figures), spec.breakdown.by)
-        extra["breakdown"] = table
-        for fid in spec.breakdown.figures:
-            recorder[fid]  # a breakdown uses its figures as much as the text does
-    text = templating.render(project.root / "templates", spec.template, figures,
-                             project.registry.report, timeframe.words(), extra)
+    for fid in spec.breakdown.figures if spec.breakdown else ():
+        recorder[fid]  # a breakdown uses its figures as much as the text does
+    text = templating.render(project.root / "templates", spec.template, figures, project.registry.report,
+                             timeframe.words(), document_context(project, timeframe, name))
     return document_model.parse(text, f"templates/{spec.template}"), tuple(recorder.used)
 
 

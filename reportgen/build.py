@@ -74,6 +74,11 @@ def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
         covered = earlier.cutoff >= project.coverage[0]
         context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier).figures)
                            if covered else None)
+    if spec.compare_with_previous_period:
+        earlier = timeframe.previous_period()
+        covered = earlier.period.start >= project.coverage[0]
+        context["prev_period"] = (templating.FigureNamespace(
+            compute(project.registry, project.ledgers, earlier).figures) if covered else None)
     if spec.breakdown:
         context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
                                                  list(spec.breakdown.figures), spec.breakdown.by)

@@ -87,6 +87,7 @@ class DocumentSpec(_Frozen):
     title: str | None = None
     breakdown: BreakdownSpec | None = None
     compare_with_previous_year: bool = False
+    compare_with_previous_period: bool = False
 
 
 class PeriodsSpec(_Frozen):

@@ -130,6 +130,27 @@ class Timeframe:
         return Timeframe(Period(name, p.year - 1, p.first_quarter, p.last_quarter),
                          self.cutoff.replace(year=self.cutoff.year - 1, day=day))
 
+    def previous_period(self) -> Timeframe:
+        """The period just before, as long as this one, complete (cut-off at its end): 环比."""
+        p = self.period
+        length = p.last_quarter - p.first_quarter + 1
+        first = p.year * 4 + p.first_quarter - 1 - length  # quarters counted from year 0
+        year, q1 = divmod(first, 4)
+        q1 += 1
+        q2 = q1 + length - 1
+        if q2 > 4:
+            raise PeriodError(Problem(f"the {length} quarters before {p.name} run across a year end",
+                                      column="--period", value=p.name,
+                                      expected="a period whose previous period lies in one year"))
+        if (q1, q2) == (1, 4):
+            name = str(year)
+        elif length == 2 and q1 in (1, 3):
+            name = f"{year}H{(q1 + 1) // 2}"
+        else:
+            name = f"{year}Q{q1}" + (f"-Q{q2}" if q2 != q1 else "")
+        period = Period(name, year, q1, q2)
+        return Timeframe(period, period.end)
+
     def window(self, window) -> tuple[dt.date | None, dt.date | None, bool]:
         """(first day, last day, as_of) of the rows a window sees; as_of windows look at state."""
         if window == "all":

@@ -66,3 +66,23 @@ def test_malformed_periods_are_refused_with_examples(text):
 def test_bad_cutoffs_are_refused(period, as_of, message):
     with pytest.raises(PeriodError, match=message):
         resolve(period, as_of)
+
+
+@pytest.mark.parametrize("period, previous, cutoff",
+                         [("2023Q1", "2022Q4", "2022-12-31"), ("2023Q3", "2023Q2", "2023-06-30"),
+                          ("2023H1", "2022H2", "2022-12-31"), ("2023H2", "2023H1", "2023-06-30"),
+                          ("2023Q1-Q3", "2022Q2-Q4", "2022-12-31"), ("2023", "2022", "2022-12-31")])
+def test_previous_period_for_month_on_month(period, previous, cutoff):
+    earlier = resolve(period, None, {"2023H1": D("2023-07-31")}).previous_period()
+    assert (earlier.period.name, earlier.cutoff) == (previous, D(cutoff))
+    assert earlier.period == parse_period(previous)
+
+
+def test_previous_period_across_a_year_end_is_refused():
+    with pytest.raises(PeriodError, match="across a year end"):
+        resolve("2023Q2-Q3").previous_period()
+
+
+def test_previous_year_keeps_the_cutoff_day():
+    earlier = resolve("2023H1", "2023-07-31").previous_year()
+    assert (earlier.period.name, earlier.cutoff) == ("2022H1", D("2022-07-31"))

@@ -120,3 +120,24 @@ def test_brief_compares_with_the_same_period_a_year_earlier(repo_project):
     rate_now, rate_then = now.figures["employment_rate"].value, before["employment_rate"].value
     assert rows["脱贫劳动力就业率"][2] == zhnum.change(rate_now, rate_then, "rate")
     assert "个百分点" in rows["脱贫劳动力就业率"][2] or rows["脱贫劳动力就业率"][2] == "持平"
+
+
+def test_month_on_month_figures_when_a_document_asks_for_them(tmp_path):
+    from conftest import copy_project
+
+    from reportgen.build import document_context
+    from reportgen.engine import load_project
+
+    root = copy_project(tmp_path)
+    registry = root / "figures.yaml"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace("    compare_with_previous_year: true\n",
+                                     "    compare_with_previous_year: true\n    compare_with_previous_period: true\n"),
+                        encoding="utf-8")
+    project = load_project(root)
+    timeframe = project.timeframe("2023Q3")
+    context = document_context(project, timeframe, "brief")
+    earlier = compute(project.registry, project.ledgers, timeframe.previous_period())
+    assert earlier.timeframe.period.name == "2023Q2"
+    assert context["prev_period"].welfare_jobs_total.value == earlier["welfare_jobs_total"].value
+    assert "prev_period" not in document_context(project, timeframe, "report")

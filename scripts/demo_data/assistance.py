@@ -13,6 +13,7 @@ from .common import (
     birth_for_age,
     day_between,
     month_starts,
+    numbered,
     pick_village,
 )
 from .population import MONITORED, POOR, SUDDEN, Household, Person, Population
@@ -50,14 +51,7 @@ def warning_rows(rng: random.Random, ids: Identities, population: Population) ->
                 village, name = household.village, household.head.name
             checked = day_between(rng, pushed + dt.timedelta(3), pushed + dt.timedelta(8))
             warnings.append([pushed, village, name, channel, checked, "不纳入"])
-    warnings.sort(key=lambda w: w[0])
-    counters: dict[int, int] = {}
-    rows = []
-    for warning in warnings:
-        year = warning[0].year
-        counters[year] = counters.get(year, 0) + 1
-        rows.append([f"YJ{year}-{counters[year]:03d}", *warning])
-    return rows
+    return numbered("YJ", warnings, 0)
 
 
 # ---- education grants ----------------------------------------------------------------------
@@ -176,14 +170,7 @@ def chronic_rows(rng: random.Random, population: Population) -> list[list]:
             certified.add(person.pid)
             disease = rng.choices(list(DISEASES), weights=list(DISEASES.values()))[0]
             records.append([person.pid, person.name, household.village, disease, day])
-    records.sort(key=lambda r: (r[4], r[0]))
-    counters: dict[int, int] = {}
-    rows = []
-    for record in records:
-        year = record[4].year
-        counters[year] = counters.get(year, 0) + 1
-        rows.append([f"MB{year}-{counters[year]:03d}", *record])
-    return rows
+    return numbered("MB", records, 4)
 
 
 # ---- 农村低保 monthly payments ----------------------------------------------------------------

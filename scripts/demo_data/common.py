@@ -208,3 +208,15 @@ def _write_zip_reproducibly(data: bytes, path: Path) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(fixed, content)
+
+
+def numbered(prefix: str, records: list[list], date_at: int) -> list[list]:
+    """Sort records by their date and number them per year: prefix2023-001 …"""
+    records.sort(key=lambda r: (r[date_at], str(r[0])))
+    counters: dict[int, int] = {}
+    rows = []
+    for record in records:
+        year = record[date_at].year
+        counters[year] = counters.get(year, 0) + 1
+        rows.append([f"{prefix}{year}-{counters[year]:03d}", *record])
+    return rows

@@ -12,24 +12,13 @@ from .common import (
     day_between,
     fit_to_total,
     month_starts,
+    numbered,
     pick_village,
     quarter_days,
 )
 from .population import Household, Person, Population
 
 d = dt.date
-
-
-def _numbered(prefix: str, records: list[list], date_at: int) -> list[list]:
-    """Sort records by their date and number them per year: prefix2023-001 …"""
-    records.sort(key=lambda r: (r[date_at], str(r[0])))
-    counters: dict[int, int] = {}
-    rows = []
-    for record in records:
-        year = record[date_at].year
-        counters[year] = counters.get(year, 0) + 1
-        rows.append([f"{prefix}{year}-{counters[year]:03d}", *record])
-    return rows
 
 
 # ---- 产业奖补 industry subsidies -------------------------------------------------------------
@@ -66,7 +55,7 @@ def industry_subsidy_rows(rng: random.Random, population: Population) -> list[li
             paid_on = day_between(rng, *paid) if paid else None
             records.append([household.hid, household.head.name, household.village, kind,
                             day_between(rng, first, last), amount, "已兑现" if paid_on else "申报中", paid_on])
-    return _numbered("CY", records, 4)
+    return numbered("CY", records, 4)
 
 
 # ---- 公益性岗位 public-welfare jobs ------------------------------------------------------------
@@ -198,7 +187,7 @@ def transport_rows(rng: random.Random, population: Population, local_jobs: set[s
         place = rng.choice(OUT_OF_PROVINCE if far else IN_PROVINCE)
         records.append([h.hid, p.pid, p.name, h.village, place, day_between(rng, first, last),
                         FARE_OUT if far else FARE_IN])
-    return _numbered("JT", records, 5)
+    return numbered("JT", records, 5)
 
 
 # ---- 产业振兴信贷通 loans ----------------------------------------------------------------------
@@ -227,4 +216,4 @@ def loan_rows(rng: random.Random, population: Population) -> list[list]:
     for h in borrowers(H1_CUTOFF, 9, {h.hid for h in h1}):
         records.append([h.hid, h.head.name, h.village, day_between(rng, d(2023, 8, 1), d(2023, 12, 20)),
                         rng.choice(LOAN_AMOUNTS + [50_000] * 3)])
-    return _numbered("DK", records, 3)
+    return numbered("DK", records, 3)

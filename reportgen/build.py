@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import json
 import os
 import shutil
@@ -15,6 +15,7 @@ from . import document as document_model
 from . import listing, templating
 from .engine import Project, Results, evaluate
 from .figures import FigureSet, compute, compute_breakdown
+from .ledger import sha256_of
 from .periods import Timeframe
 
 STAGING_PREFIX = ".staging-"
@@ -30,6 +31,7 @@ class BuiltDocument:
     files: Mapping[str, str]          # format -> file name inside the period folder
     figures_used: tuple[str, ...]
     text: str
+    sha256: Mapping[str, str] = field(default_factory=dict)  # format -> hash of the file written
 
 
 @dataclass(frozen=True)
@@ -121,10 +123,6 @@ def _swap_in(staging: Path, target: Path) -> None:
     os.rename(staging, target)
     if previous.exists():
         shutil.rmtree(previous)
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
@@ -219,10 +217,12 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
             fonts.extend(f for f in report.lines() if f not in fonts)
             warnings.extend(report.warnings)
         at = len(jobs)
+        built = [dataclasses.replace(d, sha256={fmt: sha256_of(staging / f) for fmt, f in d.files.items()})
+                 for d in built]
         payload = listing.figures_document(results)
         payload["documents"] = {
             d.name: {"title": d.title, "files": dict(d.files), "figures_used": list(d.figures_used),
-                     "sha256": {fmt: sha256_of(staging / f) for fmt, f in d.files.items()}}
+                     "sha256": dict(d.sha256)}
             for d in built
         }
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",

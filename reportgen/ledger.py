@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
@@ -61,6 +62,10 @@ class RecordedDocument:
     sources: Mapping[str, tuple[str, str]]   # source -> (file, sha256) at build time
 
 
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _connect(db_path: Path) -> sqlite3.Connection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(db_path)
@@ -87,10 +92,9 @@ def record_build(db_path: Path, build_result, ledgers: Mapping) -> int:
         for doc in build_result.documents:
             for fmt, name in doc.files.items():
                 path = build_result.folder / name
-                from .build import sha256_of
-
+                digest = doc.sha256.get(fmt) or sha256_of(path)
                 db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)",
-                           (build_id, doc.name, fmt, str(path), sha256_of(path)))
+                           (build_id, doc.name, fmt, str(path), digest))
             db.executemany("INSERT INTO document_figures VALUES (?, ?, ?)",
                            [(build_id, doc.name, fid) for fid in doc.figures_used])
     return build_id

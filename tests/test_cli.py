@@ -59,3 +59,19 @@ def test_unknown_figure_and_bad_period_exit_2(capsys):
     assert code == 2 and "2023Q5" in err
     code, _, err = _run(capsys, "figures", "--period", "2025Q1")
     assert code == 2 and "latest date" in err
+
+
+def test_figures_json_states_every_seed_reading(capsys):
+    import re
+
+    from conftest import REPO
+
+    code, out, _ = _run(capsys, "figures", "--period", "2023H1", "--format", "json")
+    wordings = {fig["wording"] for fig in json.loads(out)["figures"].values()}
+    readings = (REPO / "tests" / "data" / "seed_readings.txt").read_text(encoding="utf-8")
+    readings = "\n".join(line for line in readings.splitlines() if not line.startswith("#"))
+    # 40户136人 is two figures, 40户 and 136人; every other reading is one figure's wording.
+    tokens = re.findall(r"\d+(?:\.\d+)?(?:余万元|万元|户次|户|人|个|千瓦|%)", readings)
+    assert len(tokens) > 50
+    missing = sorted({t for t in tokens if t not in wordings})
+    assert not missing

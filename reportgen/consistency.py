@@ -8,35 +8,19 @@ import hashlib
 import itertools
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import formula, templating, zhnum
+from . import formula, zhnum
+from .attribution import CueMatcher, Statement, agrees, attribute, learn_cues, right_wording
 from .engine import Project, Results, evaluate
 from .errors import ReportgenError
-from .extract import (
-    MARK,
-    Cue,
-    CueMatcher,
-    Phrase,
-    TextBlock,
-    contexts,
-    find_phrases,
-    household_splits,
-    marked_source,
-    marker,
-    normalize,
-    read_document,
-    spans_hold,
-    template_paragraphs,
-)
+from .extract import contexts, find_phrases, household_splits, normalize, spans_hold
 from .figures import Figure, FigureSet
+from .readers import read_document
 
 FAILING = ("disagrees", "garbled", "arithmetic", "stale")
-MIN_SCORE, MIN_CUE, TIE_MARGIN, VALUE_MARGIN = 1.8, 0.4, 0.15, 0.35
 MAX_READINGS = 4096   # combinations of garbled readings tried against the checks
-MAX_RETRIES = 8       # names a template may need besides figures, period and report
 
 
 @dataclass(frozen=True)
@@ -95,122 +79,7 @@ class CheckReport:
         return not self.failures
 
 
-@dataclass(frozen=True)
-class _Statement:
-    phrase: Phrase
-    block: TextBlock
-    cue: Cue | None
-    garbled: bool = False
-    note: str = ""
-
-
-# --------------------------------------------------------------------------- learning cues
-
-
-class _MarkedFigure(Figure):
-    """A figure that prints as a marker of its id, so rendered template text shows where it stands."""
-
-    def __str__(self) -> str:
-        return marker(self.id)
-
-
-def _pair_marker(households, people) -> str:
-    ids = [getattr(x, "id", None) for x in (households, people)]
-    return zhnum.hu_ren(households, people) if None in ids else marker(*ids)
-
-
-def _render_marked(template: Path, figures: FigureSet, project: Project) -> str:
-    """The template rendered with markers for figures. Names the build passes besides the figures
-    (meeting, prev, breakdown …) stand empty, which takes a template's plainest branch; a template
-    that still cannot render is read from its source."""
-    extra: dict = {"hu_ren": _pair_marker}
-    for _ in range(MAX_RETRIES):
-        try:
-            return templating.render(template.parent, template.name, figures, project.registry.report,
-                                     figures.timeframe.words(), extra=extra)
-        except ReportgenError as exc:
-            missing = re.findall(r"'(\w+)' is undefined", str(exc))
-            if not missing or missing[0] in extra:
-                break
-            extra[missing[0]] = {}
-    return marked_source(template.read_text(encoding="utf-8"))
-
-
-def learn_cues(project: Project, results: Results) -> tuple[Cue, ...]:
-    """Cues for every figure the templates print, plus a label-only cue for every other figure.
-    Figures without a unit (lists, quarter words) print as words: they are context, not figures."""
-    figures = results.figures
-    marked = {fid: _MarkedFigure(f.id, f.label, f.unit, f.value, f.wording_style, f.provenance)
-              if f.unit and not isinstance(f.value, tuple) else f for fid, f in figures.figures.items()}
-    marked_set = FigureSet(figures.timeframe, marked, figures.data_sha256)
-    cues: dict[Cue, None] = {}
-    for template in sorted((project.root / "templates").glob("*.md.j2")):
-        text = _render_marked(template, marked_set, project)
-        for paragraph in template_paragraphs(text):
-            matches = list(MARK.finditer(paragraph))
-            previous: tuple[str, ...] = ()
-            for match, context in zip(matches, contexts(paragraph, [m.span() for m in matches]), strict=True):
-                ids = tuple(match.group(1).split("|"))
-                units = tuple(figures[i].unit for i in ids if i in figures.figures)
-                if units == ("户", "人") or len(ids) == len(units) == 1:
-                    unit = "户人" if len(ids) == 2 else figures[ids[0]].unit
-                    label = "".join(figures[i].label for i in ids)
-                    cues[Cue(ids, unit, *context, label, previous)] = None
-                previous = ids
-    printed = {i for cue in cues for i in cue.ids}
-    for fid, fig in figures.figures.items():
-        if fid not in printed and fig.unit and not isinstance(fig.value, tuple):
-            cues[Cue((fid,), fig.unit, normalize(fig.label), "", "", fig.label)] = None
-    return tuple(cues)
-
-
-# --------------------------------------------------------------------------- attribution
-
-
-def _attribute(matcher: CueMatcher, phrase: Phrase, context: tuple[str, str, str], block: TextBlock,
-               figures: FigureSet, previous: tuple[str, ...]) -> _Statement:
-    """The cue the words around a stated figure match best. Among cues that match almost as well,
-    one whose figure has the stated value wins (rewording must not turn into a disagreement);
-    two equally good cues that both disagree leave the figure unattributed."""
-    matches = matcher.matches(phrase, *context, previous)
-    best = next((m for m in matches if m.score >= MIN_SCORE and m.cue_fit >= MIN_CUE), None)
-    if best is None:
-        return _Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
-    close = [m for m in matches if m.score >= best.score * (1 - VALUE_MARGIN)]
-    agreeing = [m for m in close if not m.garbled and _agrees(phrase, m.cue.ids, figures)]
-    if agreeing:
-        return _Statement(phrase, block, agreeing[0].cue)
-    tied = [m for m in close if m.score >= best.score - TIE_MARGIN and m.cue.ids != best.cue.ids]
-    if tied:
-        names = ", ".join(dict.fromkeys("+".join(m.cue.ids) for m in [best, *tied]))
-        return _Statement(phrase, block, None, note=f"could be any of {names}")
-    return _Statement(phrase, block, best.cue, garbled=best.garbled)
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _right_wording(ids: tuple[str, ...], figures: FigureSet) -> str:
-    if len(ids) == 2:
-        return zhnum.hu_ren(figures[ids[0]].value, figures[ids[1]].value)
-    return figures[ids[0]].wording
-
-
-def _agrees(phrase: Phrase, ids: tuple[str, ...], figures: FigureSet) -> bool:
-    """Whether the phrase is one of the ways reportgen itself words the registry value (for money
-    万元, 余万元 or 元; 13.380万元 counts as 13.38万元)."""
-    if len(ids) == 2 or phrase.unit == "户人":
-        return len(ids) == 2 and phrase.unit == "户人" and phrase.canonical == _right_wording(ids, figures)
-    fig = figures[ids[0]]
-    makers = {"元": (zhnum.wan, zhnum.yu_wan, zhnum.yuan), "%": (zhnum.percent,)}.get(
-        fig.unit, (lambda v: zhnum.count(v, fig.unit),))
-    for make in makers:
-        try:
-            if phrase.canonical == make(fig.value):
-                return True
-        except zhnum.WordingError:
-            continue
-    return phrase.canonical == fig.wording
+# --------------------------------------------------------------------------- one document
 
 
 def _check(assertion: str, values: dict) -> tuple[bool, str, float, str, float] | None:
@@ -223,10 +92,7 @@ def _check(assertion: str, values: dict) -> tuple[bool, str, float, str, float] 
     return holds or spans_hold(assertion, values), left, lv, right, rv
 
 
-# --------------------------------------------------------------------------- one document
-
-
-def _document_values(statements: list[_Statement], assertions: list[str]) -> tuple[dict, dict]:
+def _document_values(statements: list[Statement], assertions: list[str]) -> tuple[dict, dict]:
     """figure id -> (value, lowest, highest) as the document first states it, and the readings of its
     garbled digit runs: the only split, or the one its own arithmetic allows (40136人 → 40户136人;
     1979人 → 19户79人 because 13户 + 6户 make 19户)."""
@@ -289,7 +155,7 @@ def _word(fig: Figure, value: float) -> str:
         return f"{value:g}"
 
 
-def _finding(kind: str, path: Path, s: _Statement, message: str, expected: str | None = None,
+def _finding(kind: str, path: Path, s: Statement, message: str, expected: str | None = None,
              ids: tuple[str, ...] = ()) -> Finding:
     text, start, end = s.block.text, s.phrase.start, s.phrase.end
     context = ("…" if start > 12 else "") + text[max(0, start - 12):end + 6] + ("…" if end + 6 < len(text) else "")
@@ -297,14 +163,14 @@ def _finding(kind: str, path: Path, s: _Statement, message: str, expected: str |
                    message, expected, ids)
 
 
-def _compare(path: Path, statements: list[_Statement], figures: FigureSet, assertions: list[str],
+def _compare(path: Path, statements: list[Statement], figures: FigureSet, assertions: list[str],
              values: dict, readings: dict) -> list[Finding]:
     findings = []
     for index, s in enumerate(statements):
         if s.cue is None:
             findings.append(_finding("unattributed", path, s, s.note))
             continue
-        ids, right = s.cue.ids, _right_wording(s.cue.ids, figures)
+        ids, right = s.cue.ids, right_wording(s.cue.ids, figures)
         label = "、".join(figures[i].label for i in ids)
         if s.garbled:
             parts = [_sum_of_parts(fid, values, assertions) for fid in ids]
@@ -317,13 +183,13 @@ def _compare(path: Path, statements: list[_Statement], figures: FigureSet, asser
                 options = "、".join(f"{h}户{p}人" for h, p in household_splits(s.phrase.numbers[0]))
                 message += f"; it could be read as {options}"
             findings.append(_finding("garbled", path, s, f"{message}; the registry has {right}", right, ids))
-        elif not _agrees(s.phrase, ids, figures):
+        elif not agrees(s.phrase, ids, figures):
             findings.append(_finding("disagrees", path, s, f"{label}: the registry has {right}, not "
                                      f"{s.phrase.text}", right, ids))
     return findings
 
 
-def _arithmetic(path: Path, statements: list[_Statement], project: Project, figures: FigureSet,
+def _arithmetic(path: Path, statements: list[Statement], project: Project, figures: FigureSet,
                 values: dict) -> list[Finding]:
     """Declared checks over the figures as this document states them, where it states them all."""
     findings = []
@@ -371,14 +237,14 @@ def _check_one(path: Path, project: Project, results: Results, matcher: CueMatch
                notes: list[Finding]) -> DocumentReport:
     kind, blocks = read_document(path)
     figures = results.figures
-    statements: list[_Statement] = []
+    statements: list[Statement] = []
     for block in blocks:
         normalized = normalize(block.text)
         phrases = find_phrases(normalized)
         found = contexts(normalized, [(p.start, p.end) for p in phrases])
         previous: tuple[str, ...] = ()
         for phrase, context in zip(phrases, found, strict=True):
-            statements.append(_attribute(matcher, phrase, context, block, figures, previous))
+            statements.append(attribute(matcher, phrase, context, block, figures, previous))
             previous = statements[-1].cue.ids if statements[-1].cue else previous
     assertions = [c.assertion for c in project.registry.checks.values()]
     values, readings = _document_values(statements, assertions)

@@ -60,7 +60,7 @@ HOSTILE = {
 
 @pytest.fixture(scope="module")
 def figures():
-    project = load_project(BASE)
+    project = load_project(BASE, cache=False)  # read only: nothing written into the source tree
     return project, evaluate(project, project.timeframe()).figures
 
 

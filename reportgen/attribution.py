@@ -1,0 +1,245 @@
+"""Cues learnt from the rendered templates; each stated figure attributed to the figure they name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import templating, zhnum
+from .build import document_context
+from .engine import Project, Results
+from .errors import ReportgenError
+from .extract import Phrase, contexts, household_splits, normalize
+from .figures import Figure, FigureSet
+from .readers import TextBlock
+
+MIN_SCORE, MIN_CUE, TIE_MARGIN, VALUE_MARGIN = 1.8, 0.4, 0.15, 0.35
+SEQUENCE_BONUS, GARBLED_PENALTY = 1.5, 0.3
+MARK = re.compile("\ue000([^\ue001]*)\ue001")
+_IGNORED = frozenset(" \"'“”‘’《》「」")
+
+
+# --------------------------------------------------------------------------- matching cues
+
+
+@dataclass(frozen=True)
+class Cue:
+    """How a template names a figure: the words before and after it, its sentence, its label, and
+    the figure printed just before it in the same paragraph."""
+
+    ids: tuple[str, ...]   # one figure, or (households, people) printed as X户Y人
+    unit: str              # 户人 for a pair
+    near: str
+    after: str
+    sentence: str
+    label: str
+    previous: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """How well a stated figure's context fits one cue."""
+
+    score: float
+    cue_fit: float      # the best of near-words and after-words fit, 0..1
+    cue: Cue
+    garbled: bool       # a digit run read as X户Y人
+
+
+def _grams(text: str) -> frozenset[str]:
+    """Characters and character pairs: reworded Chinese keeps most of either."""
+    kept = "".join(ch for ch in text if ch not in _IGNORED)
+    return frozenset(kept) | frozenset(kept[i:i + 2] for i in range(len(kept) - 1))
+
+
+def _cover(cue_grams: frozenset, doc_grams: frozenset) -> float:
+    return len(cue_grams & doc_grams) / len(cue_grams) if cue_grams else 0.0
+
+
+def _edge(cue: str, doc: str, from_end: bool) -> float:
+    """How many of the cue's characters next to the figure the document repeats there (0..1)."""
+    a, b = (cue[::-1], doc[::-1]) if from_end else (cue, doc)
+    same = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        same += 1
+    return min(1.0, same / min(4, len(cue))) if cue else 0.0
+
+
+class CueMatcher:
+    """Scores a stated figure's context against every cue of its unit, best first."""
+
+    def __init__(self, cues: tuple[Cue, ...]):
+        self.cues = [(cue, _grams(cue.near), _grams(cue.after), _grams(cue.sentence), _grams(cue.label))
+                     for cue in cues]
+
+    def matches(self, phrase: Phrase, near: str, after: str, sentence: str,
+                previous: tuple[str, ...] = ()) -> list[Match]:
+        near_g, after_g, sentence_g = _grams(near), _grams(after), _grams(sentence)
+        garbled_ok = phrase.digit_run and bool(household_splits(phrase.numbers[0]))
+        out = []
+        for cue, cue_near, cue_after, cue_sentence, cue_label in self.cues:
+            garbled = cue.unit == "户人" and phrase.unit == "人"
+            if cue.unit != phrase.unit and not (garbled and garbled_ok):
+                continue
+            before_fit = 0.7 * _cover(cue_near, near_g) + 0.3 * _edge(cue.near, near, True)
+            after_fit = 0.7 * _cover(cue_after, after_g) + 0.3 * _edge(cue.after, after, False)
+            if not cue.near:   # the template names this figure only after it: 4个村级卫生室
+                before_fit, after_fit = after_fit, before_fit
+            score = (3 * before_fit + after_fit + _cover(cue_sentence, sentence_g)
+                     + 0.5 * _cover(cue_label, sentence_g | near_g)
+                     + (SEQUENCE_BONUS if previous and cue.previous == previous else 0)
+                     - (GARBLED_PENALTY if garbled else 0))
+            out.append(Match(score, max(before_fit, after_fit), cue, garbled))
+        return sorted(out, key=lambda m: -m.score)
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def marker(*ids: str) -> str:
+    """What a figure (or an X户Y人 pair) prints as while cues are learnt from a template."""
+    return "\ue000" + "|".join(ids) + "\ue001"
+
+
+def marked_source(source: str) -> str:
+    """A template's source with each figure placeholder a marker and other tags dropped: the
+    fallback when a template cannot be rendered on its own."""
+    source = re.sub(r"\{#.*?#\}|\{%.*?%\}", "", source, flags=re.S)
+
+    def placeholder(match):
+        ids = re.findall(r"\bf\.(\w+)", match.group(1))
+        pair = len(ids) == 2 and re.search(r"\bhu_ren\s*\(", match.group(1))
+        return marker(*ids) if len(ids) == 1 or pair else ""
+
+    return re.sub(r"\{\{(.*?)\}\}", placeholder, source, flags=re.S)
+
+
+def template_paragraphs(text: str) -> list[str]:
+    """Rendered template markup into normalized paragraphs: front matter, # and ** dropped, the lines
+    of a paragraph joined, each table row a paragraph of its own."""
+    text = re.sub(r"\A\s*---\n.*?\n---\n", "", text, flags=re.S)
+    paragraphs = []
+    for chunk in re.split(r"\n\s*\n", text):
+        lines = [re.sub(r"^\s*#{1,6}\s+|\*\*", "", line).strip() for line in chunk.split("\n")]
+        rows = [line.strip("|").strip() for line in lines if line.startswith("|")]
+        paragraphs += [normalize(row) for row in rows if not re.fullmatch(r"[-:| ]*", row)]
+        paragraphs.append(normalize("".join(line for line in lines if not line.startswith("|"))))
+    return paragraphs
+
+
+# --------------------------------------------------------------------------- learning cues
+
+
+class _MarkedFigure(Figure):
+    """A figure that prints as a marker of its id, so rendered template text shows where it stands."""
+
+    def __str__(self) -> str:
+        return marker(self.id)
+
+
+def _pair_marker(households, people) -> str:
+    """hu_ren while cues are learnt: a marker for a pair of the period's figures; other pairs (a
+    village's row of a breakdown, which carries the same ids) print as words, as in the document."""
+    if isinstance(households, _MarkedFigure) and isinstance(people, _MarkedFigure):
+        return marker(households.id, people.id)
+    return zhnum.hu_ren(*(x.value if isinstance(x, Figure) else x for x in (households, people)))
+
+
+def _render_marked(project: Project, name: str, figures: FigureSet) -> str:
+    """A document's template rendered with markers for figures and everything else the build gives it
+    (meeting, prev, breakdown …); a template that still cannot render is read from its source."""
+    template = project.root / "templates" / project.registry.documents[name].template
+    try:
+        extra = {**document_context(project, figures.timeframe, name), "hu_ren": _pair_marker}
+        return templating.render(template.parent, template.name, figures, project.registry.report,
+                                 figures.timeframe.words(), extra=extra)
+    except ReportgenError:
+        return marked_source(template.read_text(encoding="utf-8"))
+
+
+def learn_cues(project: Project, results: Results) -> tuple[Cue, ...]:
+    """Cues for every figure the templates print, plus a label-only cue for every other figure.
+    Figures without a unit (lists, quarter words) print as words: they are context, not figures."""
+    figures = results.figures
+    marked = {fid: _MarkedFigure(f.id, f.label, f.unit, f.value, f.wording_style, f.provenance)
+              if f.unit and not isinstance(f.value, tuple) else f for fid, f in figures.figures.items()}
+    marked_set = FigureSet(figures.timeframe, marked, figures.data_sha256)
+    cues: dict[Cue, None] = {}
+    for name in project.registry.documents:
+        text = _render_marked(project, name, marked_set)
+        for paragraph in template_paragraphs(text):
+            matches = list(MARK.finditer(paragraph))
+            previous: tuple[str, ...] = ()
+            for match, context in zip(matches, contexts(paragraph, [m.span() for m in matches]), strict=True):
+                ids = tuple(match.group(1).split("|"))
+                units = tuple(figures[i].unit for i in ids if i in figures.figures)
+                if units == ("户", "人") or len(ids) == len(units) == 1:
+                    unit = "户人" if len(ids) == 2 else figures[ids[0]].unit
+                    label = "".join(figures[i].label for i in ids)
+                    cues[Cue(ids, unit, *context, label, previous)] = None
+                previous = ids
+    printed = {i for cue in cues for i in cue.ids}
+    for fid, fig in figures.figures.items():
+        if fid not in printed and fig.unit and not isinstance(fig.value, tuple):
+            cues[Cue((fid,), fig.unit, normalize(fig.label), "", "", fig.label)] = None
+    return tuple(cues)
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A figure a document states, the cue it is attributed to (None: unattributed) and why not."""
+
+    phrase: Phrase
+    block: TextBlock
+    cue: Cue | None
+    garbled: bool = False
+    note: str = ""
+
+
+def attribute(matcher: CueMatcher, phrase: Phrase, context: tuple[str, str, str], block: TextBlock,
+              figures: FigureSet, previous: tuple[str, ...]) -> Statement:
+    """The cue the words around a stated figure match best. Among cues that match almost as well,
+    one whose figure has the stated value wins (rewording must not turn into a disagreement);
+    two equally good cues that both disagree leave the figure unattributed."""
+    matches = matcher.matches(phrase, *context, previous)
+    best = next((m for m in matches if m.score >= MIN_SCORE and m.cue_fit >= MIN_CUE), None)
+    if best is None:
+        return Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
+    close = [m for m in matches if m.score >= best.score * (1 - VALUE_MARGIN)]
+    agreeing = [m for m in close if not m.garbled and agrees(phrase, m.cue.ids, figures)]
+    if agreeing:
+        return Statement(phrase, block, agreeing[0].cue)
+    tied = [m for m in close if m.score >= best.score - TIE_MARGIN and m.cue.ids != best.cue.ids]
+    if tied:
+        names = ", ".join(dict.fromkeys("+".join(m.cue.ids) for m in [best, *tied]))
+        return Statement(phrase, block, None, note=f"could be any of {names}")
+    return Statement(phrase, block, best.cue, garbled=best.garbled)
+
+
+def right_wording(ids: tuple[str, ...], figures: FigureSet) -> str:
+    """The registry value as reportgen words it: 40户136人 for a pair."""
+    if len(ids) == 2:
+        return zhnum.hu_ren(figures[ids[0]].value, figures[ids[1]].value)
+    return figures[ids[0]].wording
+
+
+def agrees(phrase: Phrase, ids: tuple[str, ...], figures: FigureSet) -> bool:
+    """Whether the phrase is one of the ways reportgen itself words the registry value (for money
+    万元, 余万元 or 元; 13.380万元 counts as 13.38万元)."""
+    if len(ids) == 2 or phrase.unit == "户人":
+        return len(ids) == 2 and phrase.unit == "户人" and phrase.canonical == right_wording(ids, figures)
+    fig = figures[ids[0]]
+    makers = {"元": (zhnum.wan, zhnum.yu_wan, zhnum.yuan), "%": (zhnum.percent,)}.get(
+        fig.unit, (lambda v: zhnum.count(v, fig.unit),))
+    for make in makers:
+        try:
+            if phrase.canonical == make(fig.value):
+                return True
+        except zhnum.WordingError:
+            continue
+    return phrase.canonical == fig.wording

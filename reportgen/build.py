@@ -14,6 +14,7 @@ from pathlib import Path
 from . import document as document_model
 from . import listing, templating
 from .engine import Project, Results, evaluate
+from .errors import InputError, Problem
 from .figures import FigureSet, compute, compute_breakdown
 from .ledger import sha256_of
 from .periods import Timeframe
@@ -193,8 +194,12 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         from .writers.pdf_worker import prestart
 
         prestart()
-    results = evaluate(project, timeframe)
     documents = documents or tuple(project.registry.documents)
+    unknown = [name for name in documents if name not in project.registry.documents]
+    if unknown:
+        raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
+                                 expected=f"one of {', '.join(project.registry.documents)}"))
+    results = evaluate(project, timeframe)
     rendered = []
     for name in documents:
         say(f"{timeframe.period.name}: rendering {name}")

@@ -75,3 +75,9 @@ def test_figures_json_states_every_seed_reading(capsys):
     assert len(tokens) > 50
     missing = sorted({t for t in tokens if t not in wordings})
     assert not missing
+
+
+def test_build_refuses_an_unknown_document_before_writing(capsys, tmp_path):
+    code, _, err = _run(capsys, "build", "--documents", "report", "minutes", "--out", str(tmp_path))
+    assert code == 2 and "minutes" in err and "report, brief" in err
+    assert not any(tmp_path.iterdir())

@@ -15,7 +15,7 @@ from . import formula, zhnum
 from .config import FigureSpec, Registry
 from .errors import FigureError, Problem, WordingError
 from .periods import Timeframe, quarter_span_words
-from .sources import _BOOL, Ledger
+from .sources import BOOL_CELLS, Ledger
 
 DEFAULT_WORDING = {"元": "wan", "%": "percent"}
 
@@ -96,8 +96,8 @@ def _resolve_bound(value, timeframe: Timeframe):
 
 def _condition(series: pd.Series, condition, column_type: str, timeframe: Timeframe) -> pd.Series:
     def literal(v):
-        if column_type == "bool" and v in _BOOL:
-            return _BOOL[v]
+        if column_type == "bool" and v in BOOL_CELLS:
+            return BOOL_CELLS[v]
         return _resolve_bound(v, timeframe)
 
     if isinstance(condition, list):
@@ -165,7 +165,7 @@ def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, tim
 
 
 def _tidy(value: float) -> float | int:
-    """Sums of money in 元 carry float noise; round to the fen and give whole numbers as int."""
+    """Sums of floats carry noise (0.1 + 0.2); round it away and give whole numbers as int."""
     value = round(value, 6)
     return int(value) if value.is_integer() else value
 

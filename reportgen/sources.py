@@ -20,7 +20,7 @@ from .privacy import mask
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_BOOL = {"是": True, "否": False}
+BOOL_CELLS = {"是": True, "否": False}  # how a yes/no column is written in the ledgers
 MAX_PROBLEMS_PER_COLUMN = 20
 
 
@@ -188,8 +188,8 @@ def _convert(column: str, spec: ColumnSpec, cells: pd.Series, file: str, persona
         allowed = "one of the values declared in figures.yaml" if personal else f"one of {', '.join(spec.values)}"
         bad += [(row, texts[row], allowed) for row in texts.index[unknown]]
     elif spec.type == "bool":
-        values = texts.map(_BOOL.get).astype(object).where(~empty, None)
-        unknown = ~empty & ~texts.isin(list(_BOOL))
+        values = texts.map(BOOL_CELLS.get).astype(object).where(~empty, None)
+        unknown = ~empty & ~texts.isin(list(BOOL_CELLS))
         bad += [(row, texts[row], "是 or 否") for row in texts.index[unknown]]
     elif spec.type == "date":
         values = pd.to_datetime(texts.where(~empty, None), format="ISO8601", errors="coerce")

@@ -217,3 +217,15 @@ def test_config_errors_name_line_key_and_value(tmp_path):
     assert "figures.y.window" in text and "'weekly'" in text
     assert "figures.z.column" in text and "'不存在'" in text
     assert all(p.line for p in err.value.problems)
+
+
+def test_quarters_measure_names_the_quarters_rows_fall_in(tmp_path):
+    figures = {"when": _figure("ytd", "quarters", unit="")}
+    results = _compute(tmp_path, figures)
+    rows = list(_rows_in(D("2023-01-01"), CUTOFF, False))
+    quarters = sorted({(D(r[4]).month - 1) // 3 + 1 for r in rows})
+    fig = results.figures["when"]
+    assert fig.value == tuple(str(q) for q in quarters)
+    from reportgen.periods import quarter_span_words
+
+    assert fig.wording == quarter_span_words(quarters)

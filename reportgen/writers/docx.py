@@ -18,6 +18,7 @@ from docx.shared import Emu, Length, Mm, Pt, Twips
 
 from ..document import TITLE_KEYS, Document, Heading, Paragraph, Table
 from ..errors import InputError, Problem
+from .ooxml import PPR_ORDER, RPR_ORDER, child, drop_attrs, set_attrs
 
 FANGSONG = "仿宋_GB2312"
 KAITI = "楷体_GB2312"
@@ -42,22 +43,6 @@ FOOTER_DISTANCE_MM = 25.5
 THEME_FONT_ATTRS = ("asciiTheme", "eastAsiaTheme", "hAnsiTheme", "cstheme")
 THEME_COLOR_ATTRS = ("themeColor", "themeShade", "themeTint")
 
-# Schema order of the children we touch: Word rejects out-of-order elements.
-PPR_ORDER = (
-    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
-    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
-    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd",
-    "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
-    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
-    "rPr", "sectPr", "pPrChange",
-)  # fmt: skip
-RPR_ORDER = (
-    "rStyle", "rFonts", "b", "bCs", "i", "iCs", "caps", "smallCaps", "strike", "dstrike",
-    "outline", "shadow", "emboss", "imprint", "noProof", "snapToGrid", "vanish", "webHidden",
-    "color", "spacing", "w", "kern", "position", "sz", "szCs", "highlight", "u", "effect", "bdr",
-    "shd", "fitText", "vertAlign", "rtl", "cs", "em", "lang", "eastAsianLayout", "specVanish",
-    "oMath",
-)  # fmt: skip
 
 # C0 controls other than tab and newline, lone surrogates, U+FFFE/U+FFFF: XML 1.0 cannot hold them.
 FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -145,31 +130,6 @@ def check_text(document: Document) -> None:
     ]
     if problems:
         raise InputError(problems)
-
-
-def child(parent, tag: str, order: tuple[str, ...]):
-    """The `w:tag` child of `parent`, created in schema order if missing."""
-    found = parent.find(qn(f"w:{tag}"))
-    if found is not None:
-        return found
-    new = OxmlElement(f"w:{tag}")
-    later = {qn(f"w:{t}") for t in order[order.index(tag) + 1 :]}
-    for existing in parent:
-        if existing.tag in later:
-            existing.addprevious(new)
-            return new
-    parent.append(new)
-    return new
-
-
-def set_attrs(element, **attrs: str | int) -> None:
-    for name, value in attrs.items():
-        element.set(qn(f"w:{name}"), str(value))
-
-
-def drop_attrs(element, names: tuple[str, ...]) -> None:
-    for name in names:
-        element.attrib.pop(qn(f"w:{name}"), None)
 
 
 def set_fonts(rPr, east_asian: str, latin: str | None = None) -> None:

@@ -12,12 +12,9 @@ from . import formula
 from .errors import ConfigError, Problem
 from .yamlload import line_of, load_yaml
 
-UNITS = ("户", "人", "户次", "人次", "元", "千瓦", "个", "%", "")
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")
-WORDINGS = ("count", "wan", "yu_wan", "percent", "plain", "yuan")
 FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
-DATE_WORDS = ("cutoff", "year_start", "period_start")
 
 
 class _Frozen(BaseModel):

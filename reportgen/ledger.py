@@ -114,10 +114,3 @@ def find_document(db_path: Path, sha256: str) -> RecordedDocument | None:
         sources = {s: (f, h) for s, f, h in db.execute(
             "SELECT source, file, sha256 FROM build_sources WHERE build_id = ?", (row[0],))}
     return RecordedDocument(row[0], row[1], row[2], row[3], row[4], row[5], sources)
-
-
-def recorded_figures(db_path: Path, build_id: int) -> dict[str, tuple[object, str]]:
-    """figure id -> (value, wording) as a build recorded them."""
-    with closing(sqlite3.connect(db_path)) as db:
-        return {fid: (json.loads(value), wording) for fid, value, wording in db.execute(
-            "SELECT figure_id, value, wording FROM figure_values WHERE build_id = ?", (build_id,))}

@@ -18,10 +18,6 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def quarter_of(day: dt.date) -> int:
-    return (day.month - 1) // 3 + 1
-
-
 def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter)
 
@@ -56,10 +52,6 @@ class Period:
     @property
     def quarters(self) -> tuple[int, ...]:
         return tuple(range(self.first_quarter, self.last_quarter + 1))
-
-    @property
-    def is_year_to_date(self) -> bool:
-        return self.first_quarter == 1
 
     @property
     def name_zh(self) -> str:

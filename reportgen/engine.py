@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -25,9 +26,9 @@ class Project:
     registry: Registry
     ledgers: Mapping[str, Ledger]
 
-    @property
+    @cached_property
     def coverage(self) -> tuple[dt.date, dt.date]:
-        """The earliest and latest date any ledger holds."""
+        """The earliest and latest date any ledger holds (scanned once; the ledgers are frozen)."""
         lows, highs = [], []
         for ledger in self.ledgers.values():
             for column, spec in ledger.spec.columns.items():

@@ -8,10 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from reportgen.audit.consistency import check_documents
 from reportgen.build import render_document
-from reportgen.consistency import check_documents
-from reportgen.engine import evaluate, load_project
-from reportgen.writers.docx import write_docx
+from reportgen.documents.writers.docx import write_docx
+from reportgen.engine.project import evaluate, load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = 10

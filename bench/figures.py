@@ -10,11 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reportgen.checks import run_checks  # noqa: E402
-from reportgen.config import load_registry  # noqa: E402
-from reportgen.engine import Project  # noqa: E402
-from reportgen.figures import compute  # noqa: E402
-from reportgen.sources import load_sources  # noqa: E402
+from reportgen.engine.checks import run_checks  # noqa: E402
+from reportgen.engine.config import load_registry  # noqa: E402
+from reportgen.engine.figures import compute  # noqa: E402
+from reportgen.engine.project import Project  # noqa: E402
+from reportgen.engine.sources import load_sources  # noqa: E402
 
 RUNS = 7
 

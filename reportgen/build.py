@@ -11,13 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import document as document_model
-from . import listing, templating
-from .engine import Project, Results, evaluate
-from .errors import InputError, Problem
-from .figures import FigureSet, compute, compute_breakdown
-from .ledger import sha256_of
-from .periods import Timeframe
+from reportgen.audit import listing
+from reportgen.audit.ledger import sha256_of
+from reportgen.documents import model as document_model
+from reportgen.documents import templating
+from reportgen.engine.figures import FigureSet, compute, compute_breakdown
+from reportgen.engine.periods import Timeframe
+from reportgen.engine.project import Project, Results, evaluate
+from reportgen.errors import InputError, Problem
 
 STAGING_PREFIX = ".staging-"
 PREVIOUS_PREFIX = ".previous-"
@@ -135,18 +136,18 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
     files = {}
     html = html_error = None
     if "html" in formats or "pdf" in formats:
-        from .writers.html import render_html
+        from reportgen.documents.writers.html import render_html
 
         try:
             html = render_html(doc, templates / "style.css")
         except Exception as exc:
             html_error = exc
     if html is not None and "pdf" in formats:
-        from .writers import pdf_worker
+        from reportgen.documents.writers import pdf_worker
 
         jobs.append(pdf_worker.submit(html, staging / f"{name}.pdf", templates))
     if "docx" in formats:
-        from .writers.docx import write_docx
+        from reportgen.documents.writers.docx import write_docx
 
         say(f"writing {name}.docx")
         write_docx(doc, staging / f"{name}.docx")
@@ -168,7 +169,7 @@ def _settle_pdfs(jobs: list, earlier: int, exc: BaseException) -> None:
     A PDF of an earlier document that failed too is the error a one-by-one build would have hit
     first, so that one is raised.  On Ctrl-C the helper is stopped instead of waited for.
     """
-    from .writers import pdf_worker
+    from reportgen.documents.writers import pdf_worker
 
     if not isinstance(exc, Exception):
         pdf_worker.shutdown(kill=True)
@@ -191,7 +192,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     """Compute, check, render and write every document; the period folder changes only if all succeed."""
     say = progress or (lambda _msg: None)
     if "pdf" in formats:  # WeasyPrint loads in a helper process while the figures are computed
-        from .writers.pdf_worker import prestart
+        from reportgen.documents.writers.pdf_worker import prestart
 
         prestart()
     documents = documents or tuple(project.registry.documents)
@@ -242,7 +243,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         raise
     result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
     if record:
-        from .ledger import record_build
+        from reportgen.audit.ledger import record_build
 
         record_build(out_root / "ledger.sqlite", result, project.ledgers)
     return result

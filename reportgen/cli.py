@@ -7,8 +7,8 @@ import gc
 import sys
 from pathlib import Path
 
-from .errors import EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, ReportgenError
-from .privacy import scrub
+from reportgen.errors import EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, ReportgenError
+from reportgen.privacy import scrub
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -51,8 +51,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _figures(args) -> int:
-    from . import listing
-    from .engine import evaluate, load_project
+    from reportgen.audit import listing
+    from reportgen.engine.project import evaluate, load_project
 
     project = load_project(args.root)
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
@@ -65,9 +65,9 @@ def _figures(args) -> int:
 
 
 def _explain(args) -> int:
-    from . import listing
-    from .engine import evaluate, load_project
-    from .errors import InputError, Problem
+    from reportgen.audit import listing
+    from reportgen.engine.project import evaluate, load_project
+    from reportgen.errors import InputError, Problem
 
     project = load_project(args.root)
     if args.figure not in project.registry.figures:
@@ -79,11 +79,11 @@ def _explain(args) -> int:
 
 
 def _build(args) -> int:
-    from .writers.pdf_worker import prestart
+    from reportgen.documents.writers.pdf_worker import prestart
 
     prestart()  # WeasyPrint loads in a second process while this one computes the figures
-    from .build import build
-    from .engine import load_project
+    from reportgen.build import build
+    from reportgen.engine.project import load_project
 
     project = load_project(args.root)
     out = args.out or args.root / "output"
@@ -106,8 +106,8 @@ def _report_build(result) -> None:
 
 
 def _variants(args) -> int:
-    from .engine import load_project
-    from .variants import DEFAULT_VARIANTS, build_variants
+    from reportgen.engine.project import load_project
+    from reportgen.variants import DEFAULT_VARIANTS, build_variants
 
     project = load_project(args.root)
     periods = tuple(args.periods or DEFAULT_VARIANTS)
@@ -119,8 +119,8 @@ def _variants(args) -> int:
 
 
 def _check(args) -> int:
-    from .consistency import check_documents, format_text, to_json
-    from .engine import evaluate, load_project
+    from reportgen.audit.consistency import check_documents, format_text, to_json
+    from reportgen.engine.project import evaluate, load_project
 
     project = load_project(args.root)
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .build import BuildResult, build
-from .engine import Project
+from reportgen.build import BuildResult, build
+from reportgen.engine.project import Project
 
 DEFAULT_VARIANTS = ("2023Q1", "2023H1", "2023Q1-Q3", "2023")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.build import build
-from reportgen.engine import load_project
+from reportgen.engine.project import load_project
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -29,7 +29,7 @@ def test_brief_and_report_word_every_shared_figure_alike(h1_build):
 
 
 def test_village_rows_add_up_to_the_township(h1_build, repo_project):
-    from reportgen.figures import compute_breakdown
+    from reportgen.engine.figures import compute_breakdown
 
     spec = repo_project.registry.documents["brief"].breakdown
     table = compute_breakdown(repo_project.registry, repo_project.ledgers, h1_build.timeframe,

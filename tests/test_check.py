@@ -11,10 +11,10 @@ import docx
 import pytest
 
 from reportgen import zhnum
+from reportgen.audit.consistency import check_documents, format_text, to_json
+from reportgen.audit.ledger import record_build
 from reportgen.build import build
-from reportgen.consistency import check_documents, format_text, to_json
-from reportgen.engine import evaluate, load_project
-from reportgen.ledger import record_build
+from reportgen.engine.project import evaluate, load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = Path("/work/shared/seeds/000_f0c4059317dc1c18.txt")
@@ -118,7 +118,7 @@ def test_three_figures_changed_in_docx_are_caught(project, results, built, tmp_p
 
 
 def test_changed_figures_in_pdf_are_found_with_their_page(project, results, built, tmp_path):
-    from reportgen.writers.pdf import write_pdf
+    from reportgen.documents.writers.pdf import write_pdf
 
     _, payload = built
     edits = _edits(payload)

@@ -9,7 +9,7 @@ import json
 from conftest import REPO
 
 from reportgen.cli import main
-from reportgen.engine import evaluate
+from reportgen.engine.project import evaluate
 
 
 def _run(capsys, *argv):

@@ -11,9 +11,9 @@ import pytest
 from docx_helpers import NS, Styles, body_lines, footer_parts, paragraph_text, read_part, w
 from lxml import etree
 
-from reportgen.document import Document, Heading, Paragraph, Run, Table, TitleBlock, parse
+from reportgen.documents.model import Document, Heading, Paragraph, Run, Table, TitleBlock, parse
+from reportgen.documents.writers.docx import write_docx
 from reportgen.errors import InputError
-from reportgen.writers.docx import write_docx
 
 SAMPLE = pathlib.Path(__file__).parent / "data" / "sample.md"
 THEME_FONT_ATTRS = ("asciiTheme", "eastAsiaTheme", "hAnsiTheme", "cstheme")

@@ -16,9 +16,9 @@ import pytest
 from conftest import REPO, copy_project
 
 from reportgen.cli import main
-from reportgen.config import load_registry
+from reportgen.engine.config import load_registry
+from reportgen.engine.sources import load_source
 from reportgen.errors import SourceError
-from reportgen.sources import load_source
 
 BASE = Path(__file__).parent / "corpus" / "_base"
 DECLARED = re.compile(r"^[ \t]+encoding:[ \t]*\S+[ \t]*\n", re.MULTILINE)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import formula
-from reportgen.config import load_registry
-from reportgen.engine import evaluate, load_project
+from reportgen.engine import formula
+from reportgen.engine.config import load_registry
+from reportgen.engine.project import evaluate, load_project
 from reportgen.errors import CheckFailed, ConfigError, FigureError
 
 D = dt.date.fromisoformat
@@ -226,6 +226,6 @@ def test_quarters_measure_names_the_quarters_rows_fall_in(tmp_path):
     quarters = sorted({(D(r[4]).month - 1) // 3 + 1 for r in rows})
     fig = results.figures["when"]
     assert fig.value == tuple(str(q) for q in quarters)
-    from reportgen.periods import quarter_span_words
+    from reportgen.engine.periods import quarter_span_words
 
     assert fig.wording == quarter_span_words(quarters)

@@ -17,7 +17,7 @@ from conftest import REPO, copy_project
 
 from reportgen.build import PREVIOUS_PREFIX, STAGING_PREFIX, recover
 from reportgen.cli import main
-from reportgen.config import load_registry
+from reportgen.engine.config import load_registry
 
 PERIOD = load_registry(REPO / "figures.yaml").periods.default
 
@@ -87,12 +87,12 @@ def test_a_failed_build_leaves_the_output_byte_for_byte(breaker, code, project, 
 
 
 def test_a_failure_while_writing_leaves_the_output_and_no_staging(project, monkeypatch, capsys):
-    import reportgen.writers.pdf
+    import reportgen.documents.writers.pdf
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(reportgen.writers.pdf, "write_pdf", broken)
+    monkeypatch.setattr(reportgen.documents.writers.pdf, "write_pdf", broken)
     out = project / "output"
     before = snapshot(out)
     assert main(["--root", str(project), "build"]) == 70

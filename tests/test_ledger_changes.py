@@ -7,7 +7,7 @@ import csv
 import pytest
 from conftest import copy_project
 
-from reportgen.engine import evaluate, load_project
+from reportgen.engine.project import evaluate, load_project
 from reportgen.errors import CheckFailed
 
 

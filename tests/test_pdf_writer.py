@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.document import Document, Heading, Paragraph, Run, Table, TitleBlock, parse
+from reportgen.documents.model import Document, Heading, Paragraph, Run, Table, TitleBlock, parse
+from reportgen.documents.writers.html import render_html
+from reportgen.documents.writers.pdf import FontReport, write_pdf
 from reportgen.errors import InputError
-from reportgen.writers.html import render_html
-from reportgen.writers.pdf import FontReport, write_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "tests" / "data" / "sample.md"
@@ -189,7 +189,7 @@ def test_unreadable_stylesheet_is_an_input_error(tmp_path):
 
 def test_writers_import_light():
     code = (
-        "import sys, reportgen.writers.html, reportgen.writers.pdf; "
+        "import sys, reportgen.documents.writers.html, reportgen.documents.writers.pdf; "
         "sys.exit('weasyprint' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from reportgen.engine.periods import parse_period, quarter_span_words, resolve
 from reportgen.errors import PeriodError
-from reportgen.periods import parse_period, quarter_span_words, resolve
 
 D = dt.date.fromisoformat
 

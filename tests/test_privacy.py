@@ -107,10 +107,10 @@ def _figure_per_personal_source(h1_build, repo_project) -> dict[str, str]:
 
 
 def test_explain_masks_personal_columns(h1_build, repo_project, personal, capsys, monkeypatch):
-    import reportgen.engine
+    import reportgen.engine.project
 
     # `pipeline.py explain` as it runs, with the demo's ledgers read once rather than once per figure
-    monkeypatch.setattr(reportgen.engine, "load_project", lambda root: repo_project)
+    monkeypatch.setattr(reportgen.engine.project, "load_project", lambda root: repo_project)
     for source, fid in _figure_per_personal_source(h1_build, repo_project).items():
         assert main(["--root", str(REPO), "explain", fid, "--rows", "30"]) == 0
         out = capsys.readouterr().out

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportgen.document import TITLE_KEYS, Document, Heading, Paragraph, parse
+from reportgen.documents.model import TITLE_KEYS, Document, Heading, Paragraph, parse
 from reportgen.errors import TemplateError
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

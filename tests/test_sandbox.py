@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import templating
-from reportgen.engine import evaluate, load_project
+from reportgen.documents import templating
+from reportgen.engine.project import evaluate, load_project
 from reportgen.errors import TemplateError
 
 BASE = Path(__file__).parent / "corpus" / "_base"

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import copy_project
 
-from reportgen.engine import CACHE_DIR, evaluate, load_project
+from reportgen.engine.project import CACHE_DIR, evaluate, load_project
 from reportgen.errors import SourceError
 
 

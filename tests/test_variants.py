@@ -7,9 +7,9 @@ import pytest
 
 from reportgen import zhnum
 from reportgen.build import render_document
-from reportgen.config import QuarterWindow
-from reportgen.engine import evaluate
-from reportgen.figures import compute
+from reportgen.engine.config import QuarterWindow
+from reportgen.engine.figures import compute
+from reportgen.engine.project import evaluate
 from reportgen.variants import DEFAULT_VARIANTS, build_variants
 
 H1_ONLY_WORDS = ("上半年工作回顾", "下半年工作安排", "1至7月", "截至7月底", "第三次会议")
@@ -126,7 +126,7 @@ def test_month_on_month_figures_when_a_document_asks_for_them(tmp_path):
     from conftest import copy_project
 
     from reportgen.build import document_context
-    from reportgen.engine import load_project
+    from reportgen.engine.project import load_project
 
     root = copy_project(tmp_path)
     registry = root / "figures.yaml"

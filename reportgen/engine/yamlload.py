@@ -6,7 +6,7 @@ import datetime as dt
 
 import yaml
 
-from .errors import ConfigError, Problem
+from reportgen.errors import ConfigError, Problem
 
 
 def _construct(node: yaml.Node, path: tuple, lines: dict, problems: list, file: str):

@@ -11,11 +11,12 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from . import formula, zhnum
-from .config import FigureSpec, Registry
-from .errors import FigureError, Problem, WordingError
-from .periods import Timeframe, quarter_span_words
-from .sources import BOOL_CELLS, Ledger
+from reportgen import zhnum
+from reportgen.engine import formula
+from reportgen.engine.config import FigureSpec, Registry
+from reportgen.engine.periods import Timeframe, quarter_span_words
+from reportgen.engine.sources import BOOL_CELLS, Ledger
+from reportgen.errors import FigureError, Problem, WordingError
 
 DEFAULT_WORDING = {"元": "wan", "%": "percent"}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .errors import InputError, Problem
+from reportgen.errors import InputError, Problem
 
 FORMATS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".md": "text"}
 _TABLE_ROW = re.compile(r"\S {2,}\S")

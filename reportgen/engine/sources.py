@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import ColumnSpec, Registry, SourceSpec
-from .errors import Problem, SourceError
-from .privacy import mask
+from reportgen.engine.config import ColumnSpec, Registry, SourceSpec
+from reportgen.errors import Problem, SourceError
+from reportgen.privacy import mask
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -287,7 +287,7 @@ def load_sources(registry: Registry, names: set[str] | None = None,
     With a cache folder, a ledger whose bytes and declaration were read and checked before is taken
     from there; newly read ledgers are kept there only when every ledger passed.
     """
-    from . import sourcecache
+    from reportgen.engine import sourcecache
 
     ledgers: dict[str, Ledger] = {}
     problems: list[Problem] = []

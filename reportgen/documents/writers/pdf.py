@@ -1,4 +1,4 @@
-"""HTML (from reportgen.writers.html) out to PDF with WeasyPrint, fonts mapped by templates/fonts.conf.
+"""HTML (from reportgen.documents.writers.html) out to PDF with WeasyPrint, fonts mapped by templates/fonts.conf.
 
 The stylesheet names the Windows fonts of the official-document format (仿宋_GB2312, 楷体_GB2312,
 黑体, 方正小标宋简体, 宋体); templates/fonts.conf aliases them to free fonts, and WeasyPrint
@@ -22,7 +22,7 @@ from html import unescape
 from pathlib import Path
 
 #: The fontconfig file that maps the Windows font names to the free stand-ins.
-FONTS_CONF = Path(__file__).resolve().parents[2] / "templates" / "fonts.conf"
+FONTS_CONF = Path(__file__).resolve().parents[3] / "templates" / "fonts.conf"
 
 #: The Windows font names of GB/T 9704 that templates/fonts.conf maps, in report order.
 OFFICIAL_FAMILIES = ("仿宋_GB2312", "仿宋", "楷体_GB2312", "楷体", "黑体", "方正小标宋简体", "宋体")

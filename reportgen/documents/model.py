@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import yaml
 from markdown_it import MarkdownIt
 
-from .errors import TemplateError
+from reportgen.errors import TemplateError
 
 TITLE_KEYS = ("title", "subtitle", "date", "speaker", "salutation")
 

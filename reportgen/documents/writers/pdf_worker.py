@@ -25,12 +25,12 @@ import threading
 import traceback
 from pathlib import Path
 
-from . import pdf
-from .pdf import FONTS_CONF, FontReport, write_pdf
+from reportgen.documents.writers import pdf
+from reportgen.documents.writers.pdf import FONTS_CONF, FontReport, write_pdf
 
-_PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 _BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-         "from reportgen.writers.pdf_worker import main; main()")
+         "from reportgen.documents.writers.pdf_worker import main; main()")
 _HEADER = struct.Struct("!Q")
 _WARM_UP = (
     '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>预热</title></head>'
@@ -231,7 +231,7 @@ def _warm_up(requests) -> None:
     a page is already waiting; errors are left for that page to meet."""
     from weasyprint import HTML
 
-    from .pdf import _load_fontconfig
+    from reportgen.documents.writers.pdf import _load_fontconfig
 
     _load_fontconfig()
     if not select.select([requests], [], [], 0)[0]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import templating, zhnum
-from .build import document_context
-from .engine import Project, Results
-from .errors import ReportgenError
-from .extract import Phrase, contexts, household_splits, normalize
-from .figures import Figure, FigureSet
-from .readers import TextBlock
+from reportgen import zhnum
+from reportgen.audit.extract import Phrase, contexts, household_splits, normalize
+from reportgen.audit.readers import TextBlock
+from reportgen.build import document_context
+from reportgen.documents import templating
+from reportgen.engine.figures import Figure, FigureSet
+from reportgen.engine.project import Project, Results
+from reportgen.errors import ReportgenError
 
 MIN_SCORE, MIN_CUE, TIE_MARGIN, VALUE_MARGIN = 1.8, 0.4, 0.15, 0.35
 SEQUENCE_BONUS, GARBLED_PENALTY = 1.5, 0.3

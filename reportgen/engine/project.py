@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import periods
-from .checks import CheckResult, require_all, run_checks
-from .config import Registry, load_registry
-from .errors import PeriodError, Problem
-from .figures import FigureSet, compute
-from .sources import Ledger, load_sources
+from reportgen.engine import periods
+from reportgen.engine.checks import CheckResult, require_all, run_checks
+from reportgen.engine.config import Registry, load_registry
+from reportgen.engine.figures import FigureSet, compute
+from reportgen.engine.sources import Ledger, load_sources
+from reportgen.errors import PeriodError, Problem
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .errors import PeriodError, Problem
+from reportgen.errors import PeriodError, Problem
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:(?P<half>H[12])|Q(?P<q1>[1-4])(?:-Q(?P<q2>[1-4]))?)?$")
 _QUARTER_NAMES = {1: "一", 2: "二", 3: "三", 4: "四"}

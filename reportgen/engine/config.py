@@ -8,9 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import formula
-from .errors import ConfigError, Problem
-from .yamlload import line_of, load_yaml
+from reportgen.engine import formula
+from reportgen.engine.yamlload import line_of, load_yaml
+from reportgen.errors import ConfigError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")

@@ -7,12 +7,12 @@ import io
 import json
 import unicodedata
 
-from .checks import CheckResult
-from .config import Registry
-from .engine import Project, Results
-from .figures import Figure, select_rows
-from .periods import Timeframe
-from .privacy import mask
+from reportgen.engine.checks import CheckResult
+from reportgen.engine.config import Registry
+from reportgen.engine.figures import Figure, select_rows
+from reportgen.engine.periods import Timeframe
+from reportgen.engine.project import Project, Results
+from reportgen.privacy import mask
 
 
 def _width(text: str) -> int:

@@ -9,9 +9,9 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import zhnum
-from .errors import Problem, TemplateError
-from .figures import Figure, FigureSet
+from reportgen import zhnum
+from reportgen.engine.figures import Figure, FigureSet
+from reportgen.errors import Problem, TemplateError
 
 
 class FigureNamespace:

@@ -8,8 +8,8 @@ import os
 import pickle
 from pathlib import Path
 
-from . import __version__
-from .config import SourceSpec
+from reportgen import __version__
+from reportgen.engine.config import SourceSpec
 
 FORMAT = 1  # bump when the Ledger dataclass or the checks applied to a ledger change
 

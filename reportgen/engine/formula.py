@@ -6,7 +6,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 
-from .errors import ConfigError, FigureError, Problem
+from reportgen.errors import ConfigError, FigureError, Problem
 
 _BINARY: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add,

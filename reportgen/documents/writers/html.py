@@ -1,6 +1,6 @@
 """The document model out to one self-contained HTML5 page, styled for GB/T 9704-2012.
 
-The page is what WeasyPrint lays out into the PDF (reportgen.writers.pdf), and it stands alone:
+The page is what WeasyPrint lays out into the PDF (reportgen.documents.writers.pdf), and it stands alone:
 the stylesheet is inlined, so the file can be opened or printed without templates/.
 
 Element and class names (style.css keys on the classes):
@@ -19,11 +19,11 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ..document import Document, Heading, Paragraph, Table
-from ..errors import InputError, Problem
+from reportgen.documents.model import Document, Heading, Paragraph, Table
+from reportgen.errors import InputError, Problem
 
 #: templates/style.css at the project root: the GB/T 9704 page in CSS.
-DEFAULT_CSS = Path(__file__).resolve().parents[2] / "templates" / "style.css"
+DEFAULT_CSS = Path(__file__).resolve().parents[3] / "templates" / "style.css"
 
 
 def _text(text: str) -> str:

@@ -16,9 +16,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Length, Mm, Pt, Twips
 
-from ..document import TITLE_KEYS, Document, Heading, Paragraph, Table
-from ..errors import InputError, Problem
-from .ooxml import PPR_ORDER, RPR_ORDER, child, drop_attrs, set_attrs
+from reportgen.documents.model import TITLE_KEYS, Document, Heading, Paragraph, Table
+from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, drop_attrs, set_attrs
+from reportgen.errors import InputError, Problem
 
 FANGSONG = "仿宋_GB2312"
 KAITI = "楷体_GB2312"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import formula
-from .config import Registry
-from .errors import CheckFailed, Problem
-from .figures import FigureSet
+from reportgen.engine import formula
+from reportgen.engine.config import Registry
+from reportgen.engine.figures import FigureSet
+from reportgen.errors import CheckFailed, Problem
 
 
 @dataclass(frozen=True)

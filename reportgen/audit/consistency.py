@@ -11,13 +11,21 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import formula, zhnum
-from .attribution import CueMatcher, Statement, agrees, attribute, learn_cues, right_wording
-from .engine import Project, Results, evaluate
-from .errors import ReportgenError
-from .extract import contexts, find_phrases, household_splits, normalize, spans_hold
-from .figures import Figure, FigureSet
-from .readers import read_document
+from reportgen import zhnum
+from reportgen.audit.attribution import (
+    CueMatcher,
+    Statement,
+    agrees,
+    attribute,
+    learn_cues,
+    right_wording,
+)
+from reportgen.audit.extract import contexts, find_phrases, household_splits, normalize, spans_hold
+from reportgen.audit.readers import read_document
+from reportgen.engine import formula
+from reportgen.engine.figures import Figure, FigureSet
+from reportgen.engine.project import Project, Results, evaluate
+from reportgen.errors import ReportgenError
 
 FAILING = ("disagrees", "garbled", "arithmetic", "stale")
 MAX_READINGS = 4096   # combinations of garbled readings tried against the checks
@@ -260,7 +268,7 @@ def _check_one(path: Path, project: Project, results: Results, matcher: CueMatch
 def check_documents(project: Project, results: Results, paths, ledger_db: Path | None = None) -> CheckReport:
     """Read each file back and compare its figures with the registry's for `results`' period, or for
     the period of the build that wrote it when the build ledger knows the file."""
-    from .ledger import find_document
+    from reportgen.audit.ledger import find_document
 
     matchers: dict[tuple[str, str], CueMatcher] = {}
 

@@ -1,0 +1,1 @@
+"""Reading documents back: extraction, attribution, consistency, listing and the build ledger."""

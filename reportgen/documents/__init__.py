@@ -1,0 +1,1 @@
+"""Documents: templates rendered to a model, written as DOCX, HTML and PDF."""

@@ -1,0 +1,1 @@
+"""The figure engine: registry, periods, ledgers, figures and their checks."""

@@ -29,6 +29,25 @@ class ColumnSpec(_Frozen):
     max: float | dt.date | None = None
 
 
+PERS = ("day", "month", "quarter", "half", "year")
+
+
+class UniqueSpec(_Frozen):
+    """One row per value of `columns` (per `per` of the `date` column when given)."""
+
+    columns: tuple[str, ...]
+    date: str | None = None
+    per: Literal["day", "month", "quarter", "half", "year"] | None = None
+
+
+class DateRangeSpec(_Frozen):
+    """The days a ledger records: every date in it lies within, and no period reaches beyond."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    first: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
 class SourceSpec(_Frozen):
     file: str
     sheet: str | None = None
@@ -38,6 +57,10 @@ class SourceSpec(_Frozen):
     personal: tuple[str, ...] = ()
     columns: dict[str, ColumnSpec]
     extra_columns: tuple[str, ...] = ()
+    unique: tuple[UniqueSpec, ...] = ()
+    dates: DateRangeSpec | None = None
+    not_empty: bool | tuple[Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month",
+                                    "quarters"], ...] = False
 
 
 class QuarterWindow(_Frozen):
@@ -183,6 +206,27 @@ def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
                         f"one of {', '.join(spec.values)}")
 
 
+def _check_source_rules(name: str, src: SourceSpec, add) -> None:
+    """The declared constraints of one source (unique, dates) name its own columns."""
+    for index, rule in enumerate(src.unique):
+        at = ("sources", name, "unique", index)
+        for col in rule.columns:
+            if col not in src.columns:
+                add(at + ("columns",), "unknown column", col, f"a column of {name}")
+        if not rule.columns:
+            add(at + ("columns",), "names no column", None, "at least one column")
+        if rule.date is not None and src.columns.get(rule.date, None) is None:
+            add(at + ("date",), "unknown column", rule.date, f"a date column of {name}")
+        elif rule.date is not None and src.columns[rule.date].type != "date":
+            add(at + ("date",), "not a date column", rule.date)
+        if (rule.date is None) != (rule.per is None):
+            add(at, "date and per go together", rule.date or rule.per,
+                f"both date: <a date column> and per: one of {', '.join(PERS)}, or neither")
+    if src.dates and src.dates.first and src.dates.until and src.dates.first > src.dates.until:
+        add(("sources", name, "dates"), "from is after until", src.dates.first.isoformat(),
+            f"a day on or before {src.dates.until.isoformat()}")
+
+
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
     # ids that are defined but failed validation: their own problem is reported, not "unknown"
@@ -213,6 +257,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                 elif spec.type not in ("int", "number", "date"):
                     add(("sources", name, "columns", col, bound), f"{bound} applies to numbers and dates",
                         spec.type)
+        _check_source_rules(name, src, add)
     for fid, fig in reg.figures.items():
         at = ("figures", fid)
         if not fid.isidentifier():

@@ -211,7 +211,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     jobs: list = []  # the PDFs in flight, one per document in order
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
-        built, fonts, warnings = [], [], []
+        built, fonts, warnings = [], [], list(results.figures.warnings)
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,

@@ -167,3 +167,30 @@ def test_a_row_dated_years_ahead_is_refused_not_a_period_of_zeros(tmp_path, caps
     assert code == 2 and out == ""
     assert "data/welfare_job_payments.csv row 2 发放月份: a date after the last day the ledger records" in err
     assert "got '2030-01-01'" in err
+
+
+@pytest.mark.parametrize("first, second, apart, together", [
+    ("2023-01-01", "2023-01-01", (), ("day", "month", "quarter", "half", "year")),
+    ("2023-01-01", "2023-03-31", ("day", "month"), ("quarter", "half", "year")),
+    ("2023-03-31", "2023-04-01", ("day", "month", "quarter"), ("half", "year")),
+    ("2023-06-30", "2023-07-01", ("day", "month", "quarter", "half"), ("year",)),
+    ("2022-12-31", "2023-01-01", ("day", "month", "quarter", "half", "year"), ()),
+])
+def test_unique_within_each_kind_of_window(first, second, apart, together, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(CORPUS / "_base", root)
+    (root / "data" / "people.csv").write_text(
+        f"编号,姓名,村,纳入日期,人数,金额,是否劳动力\nP1,张某01,甲村,{first},1,0,是\nP2,张某01,乙村,{second},1,0,是\n",
+        encoding="utf-8")
+    project = load_project(root, cache=False)
+    for per in apart + together:
+        spec = project.ledgers["people"].spec
+        rule = {"columns": ("姓名",), "date": "纳入日期", "per": per}
+        ledger = project.ledgers["people"].__class__(
+            **{**project.ledgers["people"].__dict__, "spec": spec.model_validate({**spec.model_dump(by_alias=True),
+                                                                                 "unique": [rule]})})
+        if per in apart:
+            check_ledgers({"people": ledger}, today=dt.date(2024, 1, 1))
+        else:
+            with pytest.raises(SourceError, match=f"row 3 姓名: the same 姓名 in .* twice .*per {per}"):
+                check_ledgers({"people": ledger}, today=dt.date(2024, 1, 1))

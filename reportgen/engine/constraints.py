@@ -42,6 +42,15 @@ def _span(stamp: pd.Timestamp, per: str) -> str:
     return str(stamp.year)
 
 
+def _window_number(dates: pd.Series, per: str) -> pd.Series:
+    """The day, month, quarter, half-year or year a date falls in, as one value to compare (vectorised)."""
+    year = dates.dt.year
+    numbers = {"day": lambda: dates.dt.normalize(),
+               "month": lambda: year * 12 + dates.dt.month, "quarter": lambda: year * 4 + dates.dt.quarter,
+               "half": lambda: year * 2 + (dates.dt.month > 6), "year": lambda: year}[per]()
+    return numbers.where(dates.notna())
+
+
 def _same_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 
@@ -53,7 +62,7 @@ def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
         if spec.columns[column].type == "str":
             keys[column] = keys[column].map(_same_key, na_action="ignore")
     if rule.date is not None:
-        keys["\0window"] = frame[rule.date].map(lambda d: _span(d, rule.per) if pd.notna(d) else None)
+        keys["\0window"] = _window_number(frame[rule.date], rule.per)
     complete = keys.notna().all(axis=1)  # an empty cell is the column's own concern
     keyed = keys[complete]
     repeated = keyed.duplicated(keep="first")
@@ -71,7 +80,7 @@ def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
         first = first_rows[values]
         shown = [_shown(spec, c, frame.at[row, c]) for c in rule.columns]
         value = shown[0] if len(shown) == 1 else " + ".join(str(v) for v in shown)
-        where = f" in {values[-1]}" if rule.date else ""
+        where = f" in {_span(frame.at[row, rule.date], rule.per)}" if rule.date else ""
         problems.append(Problem(f"the same {named}{where} twice (first in row {first})", file=ledger_file(ledger),
                                 row=int(row), column=named, value=value,
                                 expected=f"one row per {named}{within} (sources.{ledger.name}.unique)"))

@@ -41,20 +41,25 @@ def _spans(run: str) -> list[tuple[int, int]]:
     return found
 
 
-def mask(value: object) -> str:
+# Stars in text that goes into a document: full-width, since an ASCII * is emphasis in the markup
+# that templates render to (1************ would turn the rest of the paragraph bold).
+DOCUMENT_STAR = "＊"
+
+
+def mask(value: object, star: str = "*") -> str:
     """A personal cell shown as its first character and stars: 张某01 → 张***, an ID → 9*****…."""
     text = "" if value is None else str(value)
     if len(text) <= 1:
-        return "*"
-    return text[0] + "*" * (len(text) - 1)
+        return star
+    return text[0] + star * (len(text) - 1)
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, star: str = "*") -> str:
     """Mask every ID-number or phone-number pattern inside free text, separators and full-width digits included."""
     pieces, last = [], 0
     for run in _RUN.finditer(text):
         for start, end in _spans(run.group()):
             start, end = run.start() + start, run.start() + end
-            pieces += [text[last:start], mask(text[start:end])]
+            pieces += [text[last:start], mask(text[start:end], star)]
             last = end
     return "".join(pieces) + text[last:]

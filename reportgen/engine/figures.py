@@ -17,7 +17,7 @@ from reportgen.engine.config import FigureSpec, Registry
 from reportgen.engine.periods import Timeframe, quarter_span_words
 from reportgen.engine.sources import BOOL_CELLS, Ledger
 from reportgen.errors import FigureError, Problem, WordingError
-from reportgen.privacy import scrub
+from reportgen.privacy import DOCUMENT_STAR, scrub
 
 DEFAULT_WORDING = {"元": "wan", "%": "percent"}
 
@@ -157,7 +157,7 @@ def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, tim
     if spec.measure == "list":
         ordered = rows.sort_values(spec.order_by, kind="stable") if spec.order_by else rows
         # free text such as a project name may hold an ID or phone number: masked before any output
-        return tuple(dict.fromkeys(scrub(str(v)) for v in ordered[spec.column].dropna()))
+        return tuple(dict.fromkeys(scrub(str(v), DOCUMENT_STAR) for v in ordered[spec.column].dropna()))
     if spec.measure == "quarters":
         return tuple(str(q) for q in sorted(rows[spec.date].dt.quarter.dropna().unique()))
     if spec.measure == "ratio":

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reportgen.engine import formula
 from reportgen.engine.yamlload import line_of, load_yaml
@@ -59,8 +59,20 @@ class SourceSpec(_Frozen):
     extra_columns: tuple[str, ...] = ()
     unique: tuple[UniqueSpec, ...] = ()
     dates: DateRangeSpec | None = None
-    not_empty: bool | tuple[Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month",
-                                    "quarters"], ...] = False
+    not_empty: bool | tuple[str, ...] = False
+
+    @field_validator("unique", mode="before")
+    @classmethod
+    def _one_rule_alone(cls, value):
+        return [value] if isinstance(value, dict) else value  # unique: {columns: [..]} is one rule
+
+    @field_validator("not_empty", mode="before")
+    @classmethod
+    def _windows_or_all(cls, value):
+        windows = (*WINDOWS[:-1], "quarters")
+        if isinstance(value, bool) or (isinstance(value, list) and all(w in windows for w in value)):
+            return value
+        raise ValueError(f"expected true, false or a list of windows out of {', '.join(windows)}")
 
 
 class QuarterWindow(_Frozen):
@@ -150,6 +162,8 @@ def _pydantic_problems(exc: ValidationError, prefix: tuple, file: str, lines: di
             message, expected = "required key is missing", None
         elif err["type"] == "extra_forbidden":
             message, expected = "unknown key", None
+        elif err["type"] == "value_error":
+            message, expected = "not allowed", str(err["ctx"]["error"]).removeprefix("expected ")
         else:
             message, expected = err["msg"], None
         if loc in seen:

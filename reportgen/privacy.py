@@ -58,6 +58,8 @@ def scrub(text: str, star: str = "*") -> str:
     """Mask every ID-number or phone-number pattern inside free text, separators and full-width digits included."""
     pieces, last = [], 0
     for run in _RUN.finditer(text):
+        if run.end() - run.start() < 11:  # a date, an amount, a row number: too short to be either
+            continue
         for start, end in _spans(run.group()):
             start, end = run.start() + start, run.start() + end
             pieces += [text[last:start], mask(text[start:end], star)]

@@ -194,3 +194,17 @@ def test_unique_within_each_kind_of_window(first, second, apart, together, tmp_p
         else:
             with pytest.raises(SourceError, match=f"row 3 姓名: the same 姓名 in .* twice .*per {per}"):
                 check_ledgers({"people": ledger}, today=dt.date(2024, 1, 1))
+
+
+def test_a_time_of_day_on_the_last_day_recorded_is_within_it(tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(CORPUS / "_base", root)
+    project = load_project(root, cache=False)
+    ledger = project.ledgers["people"]
+    latest = ledger.frame["纳入日期"].max()
+    frame = ledger.frame.copy()
+    frame.loc[frame["纳入日期"] == latest, "纳入日期"] = latest + dt.timedelta(hours=14, minutes=30)
+    timed = ledger.__class__(**{**ledger.__dict__, "frame": frame})
+    check_ledgers({"people": timed}, today=latest.date())
+    with pytest.raises(SourceError, match="after the last day"):
+        check_ledgers({"people": timed}, today=latest.date() - dt.timedelta(days=1))

@@ -106,7 +106,7 @@ def _date_problems(ledger: Ledger, today: dt.date) -> list[Problem]:
         if col_spec.type != "date":
             continue
         dates = ledger.frame[column]
-        late = (dates > pd.Timestamp(until)).fillna(False).astype(bool)
+        late = (dates >= pd.Timestamp(until) + pd.Timedelta(days=1)).fillna(False).astype(bool)  # by day
         early = (dates < pd.Timestamp(first)).fillna(False).astype(bool) if first else late & False
         found = [(row, "after the last day", f"a date on or before {until.isoformat()} ({bound})")
                  for row in dates.index[late]]

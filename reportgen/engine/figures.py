@@ -199,7 +199,7 @@ def _dated_within(ledger: Ledger, start: dt.date | None, end: dt.date) -> bool:
     for column, spec in ledger.spec.columns.items():
         if spec.type == "date":
             dates = ledger.frame[column]
-            inside = dates <= pd.Timestamp(end)
+            inside = dates < pd.Timestamp(end) + pd.Timedelta(days=1)  # by day, whatever the time
             if start is not None:
                 inside &= dates >= pd.Timestamp(start)
             if inside.any():

@@ -106,7 +106,11 @@ class Staging:
     def __init__(self, out_root: Path, period: str, say: Callable[[str], None]):
         with locked(out_root, say):  # so no recovery sees it between its creation and its lock
             recover(out_root)
-            self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{period}-", dir=out_root))
+            try:
+                self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{period}-", dir=out_root))
+            except OSError as exc:
+                raise InputError(Problem(f"cannot write in the output folder: {exc.strerror}",
+                                         file=str(out_root), column="--out")) from None
             self._fd: int | None = _open_folder(self.path)
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 

@@ -13,7 +13,6 @@ import functools
 import math
 import re
 import threading
-import unicodedata
 
 from jinja2.compiler import CodeGenerator
 from jinja2.defaults import DEFAULT_FILTERS
@@ -200,16 +199,15 @@ def printable(value):
     return value
 
 
-_ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Control characters (Cc) but tab and line ends, the line and paragraph separators that would
+# shift line numbers, and a BOM inside the text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
 def first_control_character(text: str) -> str | None:
     """The first character a document cannot hold or that would shift line numbers, or None."""
-    for char in text:
-        if (char not in _ALLOWED_CONTROLS and unicodedata.category(char) in ("Cc", "Zl", "Zp")) \
-                or char == "\ufeff":
-            return char
-    return None
+    found = _CONTROL.search(text)
+    return found.group(0) if found else None
 
 
 class BoundedCodeGenerator(CodeGenerator):

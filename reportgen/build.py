@@ -176,6 +176,9 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
                                  expected=f"one of {', '.join(project.registry.documents)}"))
     output_folder.ensure_folder(out_root)
+    templates = project.root / "templates"
+    for name in ("style.css", "fonts.conf"):  # read into the HTML and the PDF: a link out is refused
+        templating.confined(templates, templates / name, f"templates/{name}")
     results = evaluate(project, timeframe)
     rendered = []
     for name in documents:

@@ -234,3 +234,18 @@ def test_ordinary_arithmetic_and_text_still_work(figures, tmp_path):
     text = _render(project, figs, tmp_path, HEAD + "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ 'x' ~ 'y' }} {{ [1] + [2] }}"
                    " {{ '%05.1f' % 3.14159 }} {{ 'a'|center(5) }}|\n")
     assert text.endswith("1024 ababab xy [1, 2] 003.1   a  |\n")
+
+
+def test_a_stylesheet_that_links_out_of_templates_is_refused(tmp_path, capsys):
+    """style.css is inlined into the HTML: a link to /etc/passwd would put the file there."""
+    import shutil
+
+    from reportgen.cli import main
+
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "templates" / "style.css").symlink_to("/etc/passwd")
+    assert main(["--root", str(root), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "templates/style.css is a link that leads outside templates/" in err and "root:" not in err
+    assert not (root / "output").exists()

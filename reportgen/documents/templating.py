@@ -47,7 +47,6 @@ class ConfinedLoader(jinja2.BaseLoader):
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.real_folder = folder.resolve()
 
     def get_source(self, environment, template):
         pieces = split_template_path(template)  # '..' and absolute paths are not found
@@ -55,10 +54,7 @@ class ConfinedLoader(jinja2.BaseLoader):
         shown = "/".join((self.folder.name, *pieces))
         if not path.exists() and not path.is_symlink():
             raise jinja2.TemplateNotFound(template)
-        real = path.resolve()
-        if not real.is_relative_to(self.real_folder):
-            raise TemplateError(Problem(f"{shown} is a link that leads outside templates/", value=str(real),
-                                        expected="a template file inside templates/"))
+        real = confined(self.folder, path, shown)
         if real.is_dir():
             raise TemplateError(Problem(f"{shown} is a folder", expected="a template file"))
         try:
@@ -68,6 +64,15 @@ class ConfinedLoader(jinja2.BaseLoader):
         source = decode(data, shown)
         mtime = real.stat().st_mtime
         return source, str(path), lambda: real.exists() and real.stat().st_mtime == mtime
+
+
+def confined(folder: Path, path: Path, shown: str) -> Path:
+    """The real path of a file in templates/; a link that leads out of the folder is refused."""
+    real = path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise TemplateError(Problem(f"{shown} is a link that leads outside templates/", value=str(real),
+                                    expected="a file inside templates/"))
+    return real
 
 
 def decode(data: bytes, shown: str) -> str:

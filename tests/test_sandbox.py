@@ -249,3 +249,13 @@ def test_a_stylesheet_that_links_out_of_templates_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "templates/style.css is a link that leads outside templates/" in err and "root:" not in err
     assert not (root / "output").exists()
+
+
+def test_a_template_file_too_large_is_refused_unread(figures, tmp_path):
+    from reportgen.documents import sandbox
+
+    project, figs = figures
+    _write(tmp_path, "big.md.j2", "人" * (sandbox.MAX_OUTPUT // 3 + 1))  # three bytes each in UTF-8
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + "\n{% include 'big.md.j2' %}\n")
+    assert f"templates/t.md.j2:7: templates/big.md.j2 is larger than {sandbox.MAX_OUTPUT:,} bytes" in str(caught.value)

@@ -58,6 +58,9 @@ class ConfinedLoader(jinja2.BaseLoader):
         if real.is_dir():
             raise TemplateError(Problem(f"{shown} is a folder", expected="a template file"))
         try:
+            if real.stat().st_size > sandbox.MAX_OUTPUT:
+                raise TemplateError(Problem(f"{shown} is larger than {sandbox.MAX_OUTPUT:,} bytes",
+                                            value=real.stat().st_size, expected="a template of a report's size"))
             data = real.read_bytes()
         except OSError as exc:
             raise TemplateError(Problem(f"cannot read {shown}: {exc.strerror}")) from None

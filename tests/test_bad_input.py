@@ -38,6 +38,9 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def _project(case: str, tmp_path: Path) -> Path:
     root = tmp_path / case
     shutil.copytree(CORPUS / "_base", root)
+    for folder in (p for p in (CORPUS / case).rglob("*") if p.is_dir()):  # a folder where a file was
+        if (root / folder.relative_to(CORPUS / case)).is_file():
+            (root / folder.relative_to(CORPUS / case)).unlink()
     shutil.copytree(CORPUS / case, root, dirs_exist_ok=True,
                     ignore=lambda _dir, names: [n for n in names if n in CASE_FILES])
     previous = root / "output" / "2023H1"  # what an earlier, good build left

@@ -360,6 +360,8 @@ def load_registry(path: Path | str = "figures.yaml") -> Registry:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(Problem("file not found", file=str(path))) from None
+    except IsADirectoryError:
+        raise ConfigError(Problem("is a folder", file=str(path), expected="the registry file")) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(Problem(f"not UTF-8 text (byte {exc.start})", file=str(path))) from None
     data, lines = load_yaml(text, str(path))

@@ -1,0 +1,132 @@
+"""A county: townships and the county summary built in one batch, roll-ups checked, units narrowed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from reportgen.batch.rollup import additive_figures, rollup_checks, township_values
+from reportgen.batch.run import run_batch
+from reportgen.batch.units import COUNTY, project_for, select_units
+from reportgen.engine.project import evaluate, load_project
+from reportgen.errors import InputError
+
+PERIOD = "2023H1"
+
+
+@pytest.fixture(scope="module")
+def county(county_root):
+    return load_project(county_root)
+
+
+@pytest.fixture(scope="module")
+def county_batch(county, tmp_path_factory):
+    out = tmp_path_factory.mktemp("county-out")
+    result = run_batch(county, select_units(county.registry, "all"), [PERIOD], out, workers=2,
+                       show=lambda _line: None)
+    return out, result
+
+
+def _figure_values(project, unit_name):
+    unit = select_units(project.registry, unit_name)[0]
+    narrowed = project_for(project, unit)
+    return evaluate(narrowed, narrowed.timeframe(PERIOD)).figures
+
+
+def test_all_units_build_into_their_folders_and_the_rollups_hold(county, county_batch):
+    out, result = county_batch
+    assert result.failed == []
+    townships = list(county.registry.units.townships)
+    for township in townships:
+        files = sorted(p.name for p in (out / PERIOD / township).iterdir())
+        assert files == ["brief.docx", "brief.html", "brief.pdf", "figures.json",
+                         "report.docx", "report.html", "report.pdf"]
+    summary = json.loads((out / PERIOD / county.registry.units.county / "figures.json").read_text("utf-8"))
+    rollups = [c for c in summary["checks"] if c["id"].startswith("rollup.")]
+    assert {c["id"] for c in rollups} >= {f"rollup.{fid}" for fid in additive_figures(county.registry)}
+    assert "rollup.employment_rate" in {c["id"] for c in rollups}  # a rate, recomputed
+    assert all(c["holds"] for c in rollups)
+    # the county's sums are the sums of what the townships' own figures.json say
+    per_township = [json.loads((out / PERIOD / t / "figures.json").read_text("utf-8"))["figures"]
+                    for t in townships]
+    for fid in additive_figures(county.registry):
+        assert summary["figures"][fid]["value"] == pytest.approx(sum(f[fid]["value"] for f in per_township))
+
+
+def test_the_county_summary_quotes_county_figures_and_one_row_per_township(county, county_batch):
+    out, _ = county_batch
+    html = (out / PERIOD / county.registry.units.county / "county.html").read_text("utf-8")
+    figures = _figure_values(county, county.registry.units.county)
+    assert f"{county.registry.units.county}乡村振兴主要指标汇总" in html
+    assert figures["population_people"].wording in html
+    for township in county.registry.units.townships:
+        assert f">{township}<" in html
+        assert _figure_values(county, township)["labour"].wording in html
+
+
+def test_a_township_of_the_county_is_the_demo_township_it_was_copied_from(county, repo_project):
+    demo = evaluate(repo_project, repo_project.timeframe(PERIOD)).figures.values()
+    assert _figure_values(county, "龙下乡").values() == demo
+
+
+def test_each_township_sees_only_its_own_rows_and_villages(county):
+    spec = county.registry.units
+    for township, declared in spec.townships.items():
+        narrowed = project_for(county, select_units(county.registry, township)[0])
+        for ledger in narrowed.ledgers.values():
+            assert set(ledger.frame[spec.column]) == {township}
+            if spec.village_column in ledger.frame:
+                assert set(ledger.frame[spec.village_column]) <= set(declared.villages)
+        assert narrowed.registry.report["township"] == township
+
+
+def test_a_planted_township_figure_breaks_its_rollup(county):
+    county_figures = _figure_values(county, county.registry.units.county)
+    values = {t: township_values(_figure_values(county, t)) for t in county.registry.units.townships}
+    assert all(c.holds for c in rollup_checks(county.registry, county_figures, values))
+    planted = next(iter(values))
+    values[planted] = {**values[planted], "dibao_people": values[planted]["dibao_people"] + 1}
+    failed = [c for c in rollup_checks(county.registry, county_figures, values) if not c.holds]
+    assert failed[0].id == "rollup.dibao_people"
+    assert (failed[0].left_value, failed[0].right_value) == (county_figures["dibao_people"].value,
+                                                             county_figures["dibao_people"].value + 1)
+    for check in failed[1:]:  # a formula over dibao_people, recomputed from the sums, fails with it
+        assert "dibao_people" in county.registry.figures[check.id.removeprefix("rollup.")].formula
+
+
+def test_a_household_counted_in_two_townships_fails_the_county_and_spares_the_townships(county_root, tmp_path):
+    root = tmp_path / "county"
+    shutil.copytree(county_root, root)
+    population = root / "data" / "population.csv"
+    lines = population.read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    first = lines[1].split(",")  # a person of 龙下乡 whose household is also entered in 城厢镇
+    other = next(line.split(",") for line in lines if line.startswith("城厢镇,"))
+    other[header.index("户编号")] = first[header.index("户编号")]
+    lines.append(",".join(other[:1] + [other[1] + "X"] + other[2:]))
+    population.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(REPO / "pipeline.py"), "--root", str(root), "batch",
+                           "--units", "城厢镇,全南县", "--periods", PERIOD, "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 3, proc.stderr
+    assert "rollup.population_households" in proc.stderr
+    assert not (out / PERIOD / "全南县").exists()
+    assert (out / PERIOD / "城厢镇" / "report.pdf").is_file()
+
+
+def test_an_unknown_unit_is_refused_with_the_units_declared(county):
+    with pytest.raises(InputError) as info:
+        select_units(county.registry, "不存在乡")
+    assert "不存在乡" in str(info.value) and "龙下乡" in str(info.value)
+
+
+def test_a_registry_without_units_is_one_township_in_todays_layout(repo_project):
+    (unit,) = select_units(repo_project.registry, "all")
+    assert unit.folder == "" and unit.level != COUNTY
+    assert project_for(repo_project, unit) is repo_project

@@ -112,9 +112,12 @@ def _build(args) -> int:
     return EXIT_OK
 
 
-def _report_build(result) -> None:
+def _report_build(result, fonts_shown: set | None = None) -> None:
     for line in result.font_substitutions:
-        sys.stderr.write(f"font: {line}\n")
+        if fonts_shown is None or line not in fonts_shown:
+            sys.stderr.write(f"font: {line}\n")
+        if fonts_shown is not None:
+            fonts_shown.add(line)
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
     for doc in result.documents:
@@ -154,8 +157,9 @@ def _run_batch(args, project, units, periods, documents=None) -> int:
     result = run_batch(project, units, periods, args.out or args.root / "output",
                        scheduler=getattr(args, "scheduler", None), workers=getattr(args, "workers", None),
                        as_of=args.as_of, documents=tuple(documents) if documents else None)
+    fonts_shown: set = set()
     for built in result.built:
-        _report_build(built)
+        _report_build(built, fonts_shown)
     for label, message, _code in result.failed:
         sys.stderr.write(scrub(f"error: {label}: {message}") + "\n")
     return result.exit_code

@@ -54,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--ledger", type=Path, default=None,
                    help="build ledger that dates built files (default: output/ledger.sqlite under --root)")
+    p.add_argument("--unit", default=None, metavar="NAME",
+                   help="the unit the documents are of; the county's are compared with its townships too")
 
     p = sub.add_parser("explain", help="print a figure's definition, provenance and first rows used")
     p.add_argument("figure")
@@ -169,10 +171,21 @@ def _check(args) -> int:
     from reportgen.audit.consistency import check_documents, format_text, to_json
     from reportgen.engine.project import evaluate, load_project
 
-    project = load_project(args.root)
+    project = whole = load_project(args.root)
+    unit = None
+    if args.unit is not None:
+        from reportgen.batch.units import project_for, select_units
+
+        unit = select_units(project.registry, args.unit)[0]
+        project = project_for(project, unit)
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
     ledger = args.ledger or args.root / "output" / "ledger.sqlite"
     report = check_documents(project, results, args.files, ledger)
+    if unit is not None and unit.level == "county":
+        from reportgen.batch.countycheck import with_township_findings
+
+        for name in project.registry.documents:
+            report = with_township_findings(report, whole, results.figures.timeframe, name)
     sys.stdout.write(to_json(report) if args.format == "json" else format_text(report))
     return EXIT_OK if report.ok else EXIT_CHECK
 

@@ -130,3 +130,33 @@ def test_a_registry_without_units_is_one_township_in_todays_layout(repo_project)
     (unit,) = select_units(repo_project.registry, "all")
     assert unit.folder == "" and unit.level != COUNTY
     assert project_for(repo_project, unit) is repo_project
+
+
+def test_check_compares_a_county_document_with_each_townships_own_figures(county, county_batch, tmp_path):
+    from reportgen.audit.consistency import check_documents
+    from reportgen.batch.countycheck import with_township_findings
+    from reportgen.zhnum import hu_ren
+
+    out, _ = county_batch
+    county_unit = select_units(county.registry, county.registry.units.county)[0]
+    narrowed = project_for(county, county_unit)
+    results = evaluate(narrowed, narrowed.timeframe(PERIOD), strict=False)
+    built = out / PERIOD / county_unit.folder / "county.html"
+
+    def check(path):
+        report = check_documents(narrowed, results, [path])
+        return with_township_findings(report, county, results.figures.timeframe, "county")
+
+    assert check(built).ok
+    township = list(county.registry.units.townships)[1]
+    own = _figure_values(county, township)
+    right = hu_ren(own["dibao_households"].value, own["dibao_people"].value)
+    wrong = hu_ren(own["dibao_households"].value, own["dibao_people"].value + 1)
+    html = built.read_text("utf-8")
+    row = html.index(f">{township}<")
+    planted = tmp_path / "county.html"
+    planted.write_text(html[:row] + html[row:].replace(f">{right}<", f">{wrong}<", 1), encoding="utf-8")
+    report = check(planted)
+    assert not report.ok
+    (finding,) = report.failures
+    assert township in finding.message and wrong in finding.message and finding.expected == right

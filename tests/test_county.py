@@ -160,3 +160,15 @@ def test_check_compares_a_county_document_with_each_townships_own_figures(county
     assert not report.ok
     (finding,) = report.failures
     assert township in finding.message and wrong in finding.message and finding.expected == right
+
+
+def test_a_lone_township_batch_writes_todays_layout(repo_project, h1_build, tmp_path):
+    (unit,) = select_units(repo_project.registry, "all")
+    result = run_batch(repo_project, [unit], [PERIOD], tmp_path, workers=1, show=lambda _line: None)
+    assert result.failed == [] and result.built[0].folder == tmp_path / PERIOD
+    assert sorted(p.name for p in (tmp_path / PERIOD).iterdir()) == sorted(p.name for p in h1_build.folder.iterdir())
+    for name in ("report.html", "brief.html"):
+        assert (tmp_path / PERIOD / name).read_bytes() == (h1_build.folder / name).read_bytes()
+    ours = json.loads((tmp_path / PERIOD / "figures.json").read_text("utf-8"))
+    theirs = json.loads((h1_build.folder / "figures.json").read_text("utf-8"))
+    assert ours["figures"] == theirs["figures"] and ours["checks"] == theirs["checks"]

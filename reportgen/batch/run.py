@@ -9,6 +9,7 @@ it is written only when every roll-up check against their figures holds.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -49,6 +50,7 @@ def run_batch(project: Project, units: list[Unit], periods: list[str], out_root:
     jobs = plan(project, units, periods, as_of, documents)
     result = BatchResult()
     client = _Client(project, jobs, out_root, record, result)
+    workers = workers or max(1, min(os.cpu_count() or 1, len(jobs)))  # no idle worker to start
     executor = executor_for(Bundle.of(project), scheduler, workers)
     try:
         with BatchProgress(len(jobs), show) as bar:

@@ -172,3 +172,21 @@ def test_a_lone_township_batch_writes_todays_layout(repo_project, h1_build, tmp_
     ours = json.loads((tmp_path / PERIOD / "figures.json").read_text("utf-8"))
     theirs = json.loads((h1_build.folder / "figures.json").read_text("utf-8"))
     assert ours["figures"] == theirs["figures"] and ours["checks"] == theirs["checks"]
+
+
+def test_a_batch_on_a_dask_local_cluster_writes_what_the_local_batch_writes(county, county_batch, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from conftest import files_apart_from_timestamps
+
+    local, _ = county_batch
+    units = select_units(county.registry, "城厢镇") + select_units(county.registry, county.registry.units.county)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = run_batch(county, units, [PERIOD], tmp_path, scheduler=client, show=lambda _line: None)
+        assert len(client.scheduler_info()["workers"]) == 2
+    assert remote.failed == []
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".sqlite")
+    assert len(written) == 7 + 4  # 城厢镇: report and brief in 3 formats + figures.json; the county: 3 + 1
+    assert {p.parts[1] for p in written} == {u.name for u in units}
+    for path in written:
+        assert files_apart_from_timestamps(tmp_path / path) == files_apart_from_timestamps(local / path), path

@@ -190,3 +190,15 @@ def test_a_batch_on_a_dask_local_cluster_writes_what_the_local_batch_writes(coun
     assert {p.parts[1] for p in written} == {u.name for u in units}
     for path in written:
         assert files_apart_from_timestamps(tmp_path / path) == files_apart_from_timestamps(local / path), path
+
+
+def test_an_unknown_unit_or_period_stops_a_batch_before_any_job(capsys, tmp_path):
+    from reportgen.cli import main
+
+    code = main(["--root", str(REPO), "build", "--unit", "不存在乡", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "--unit" in err and "不存在乡" in err and "龙下乡" in err
+    code = main(["--root", str(REPO), "batch", "--periods", "2023H1,2023Q9", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "2023Q9" in err
+    assert not any(tmp_path.iterdir())

@@ -202,3 +202,23 @@ def test_an_unknown_unit_or_period_stops_a_batch_before_any_job(capsys, tmp_path
     err = capsys.readouterr().err
     assert code == 2 and "2023Q9" in err
     assert not any(tmp_path.iterdir())
+
+
+def test_a_failing_township_costs_the_others_nothing(county_root, tmp_path):
+    root = tmp_path / "county"
+    shutil.copytree(county_root, root)
+    relocation = root / "data" / "relocation.csv"  # 城厢镇 without relocated people: a share over no rows
+    kept = [line for line in relocation.read_text("utf-8").splitlines() if not line.startswith("城厢镇,")]
+    relocation.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    (out / PERIOD / "城厢镇").mkdir(parents=True)
+    (out / PERIOD / "城厢镇" / "earlier.txt").write_text("an earlier build", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(REPO / "pipeline.py"), "--root", str(root), "batch",
+                           "--units", "城厢镇,大吉山镇", "--periods", PERIOD, "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{PERIOD}/城厢镇" in proc.stderr and "a ratio over no rows" in proc.stderr
+    assert "failed 1" in proc.stderr and "done 1" in proc.stderr
+    assert sorted(p.name for p in (out / PERIOD / "城厢镇").iterdir()) == ["earlier.txt"]
+    assert (out / PERIOD / "大吉山镇" / "brief.pdf").is_file()
+    assert not [p for p in (out / PERIOD).iterdir() if p.name.startswith(".")]

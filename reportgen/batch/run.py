@@ -26,7 +26,7 @@ from reportgen.batch.work import Bundle, JobOutput
 from reportgen.build import STAGING_PREFIX, BuildResult, BuiltDocument, _swap_in, recover
 from reportgen.engine.figures import FigureSet
 from reportgen.engine.project import Project, Results, evaluate
-from reportgen.errors import EXIT_CHECK, EXIT_OK
+from reportgen.errors import EXIT_CHECK, EXIT_OK, ReportgenError
 
 
 @dataclass
@@ -103,8 +103,13 @@ class _Client:
                 output.exit_code = EXIT_CHECK
                 return output
             if key not in self.values:  # not in this batch: computed here
-                township = project_for(self.project, unit)
-                self.values[key] = township_values(evaluate(township, job.timeframe, strict=False).figures)
+                try:
+                    figures = evaluate(project_for(self.project, unit), job.timeframe, strict=False).figures
+                except ReportgenError as exc:
+                    output.error = f"the roll-up cannot be checked: township {unit.name}: {exc}"
+                    output.exit_code = EXIT_CHECK
+                    return output
+                self.values[key] = township_values(figures)
             values[unit.name] = self.values[key]
         county = FigureSet(job.timeframe, MappingProxyType(output.figures), output.data_sha256)
         checks = rollup_checks(self.project.registry, county, values)

@@ -73,29 +73,59 @@ def _rows(ledger, index: int, township: str, renames: dict[str, str]) -> list[li
     return rows
 
 
-def write_county(target: Path, townships: int = 9) -> Path:
-    """A county project of the first `townships` townships under `target`; returns `target`."""
+def _given_ledgers(ledgers: Path, config: dict, target: Path) -> tuple[tuple[str, ...], dict]:
+    """County-wide ledgers written elsewhere (same file stems as data/, CSV or XLSX, a 乡镇 column):
+    copied in, and the townships and their villages read from the population ledger."""
+    import pandas as pd
+
+    for declared in config["sources"].values():
+        stem = Path(declared["file"]).stem
+        found = [p for p in (ledgers / f"{stem}.csv", ledgers / f"{stem}.xlsx") if p.is_file()]
+        if not found:
+            raise SystemExit(f"{ledgers}: no {stem}.csv or {stem}.xlsx")
+        shutil.copy2(found[0], target / "data" / found[0].name)
+        declared["file"] = found[0].name
+        if found[0].suffix == ".csv":
+            declared.pop("sheet", None)
+    population = config["sources"]["population"]
+    path = target / "data" / population["file"]
+    frame = (pd.read_csv(path, dtype=str, usecols=[COLUMN, "村"]) if path.suffix == ".csv" else
+             pd.read_excel(path, sheet_name=population.get("sheet", 0), dtype=str, usecols=[COLUMN, "村"]))
+    names = tuple(dict.fromkeys(frame[COLUMN]))
+    return names, {t: tuple(dict.fromkeys(frame.loc[frame[COLUMN] == t, "村"])) for t in names}
+
+
+def write_county(target: Path, townships: int = 9, ledgers: Path | None = None) -> Path:
+    """A county project of the first `townships` townships under `target`; returns `target`.
+
+    With `ledgers`, the county-wide ledgers found there are used instead of copies of the demo's.
+    """
     if not 1 <= townships <= len(TOWNSHIPS):
         raise SystemExit(f"--townships: between 1 and {len(TOWNSHIPS)}")
-    demo = load_project(REPO, cache=False)
-    names = TOWNSHIPS[:townships]
-    demo_villages = demo.registry.sources["population"].columns["村"].values
-    villages = {t: _villages(i, demo_villages) for i, t in enumerate(names)}
-    everywhere = [v for t in names for v in villages[t]]
     config = yaml.safe_load((REPO / "figures.yaml").read_text(encoding="utf-8"))
     county = config["report"]["county"]
     (target / "data").mkdir(parents=True, exist_ok=True)
-    for source, ledger in demo.ledgers.items():
-        declared = config["sources"][source]
-        file = Path(declared["file"]).with_suffix(".csv").name
-        declared.update(file=file, encoding="utf-8")
-        declared.pop("sheet", None)
+    if ledgers is None:
+        demo = load_project(REPO, cache=False)
+        names = TOWNSHIPS[:townships]
+        demo_villages = demo.registry.sources["population"].columns["村"].values
+        villages = {t: _villages(i, demo_villages) for i, t in enumerate(names)}
+    else:
+        names, villages = _given_ledgers(ledgers, config, target)
+    everywhere = [v for t in names for v in villages[t]]
+    for source, declared in config["sources"].items():
         columns = {COLUMN: {"type": "category", "values": list(names)}}
         for column, spec in declared["columns"].items():
             if column == "村":
                 spec = {**spec, "values": everywhere}
             columns[column] = spec
         declared["columns"] = columns
+        if ledgers is not None:
+            continue
+        ledger = demo.ledgers[source]
+        file = Path(declared["file"]).with_suffix(".csv").name
+        declared.update(file=file, encoding="utf-8")
+        declared.pop("sheet", None)
         lines = [",".join([COLUMN, *ledger.spec.columns])]
         for index, township in enumerate(names):
             renames = dict(zip(demo_villages, villages[township], strict=True))
@@ -114,8 +144,9 @@ def write_county(target: Path, townships: int = 9) -> Path:
         "documents": {"county": {"template": "county.md.j2",
                                  "breakdown": {"by": COLUMN, "figures": COUNTY_FIGURES}}},
     }
-    header = (f"# A synthetic county of {townships} townships written by scripts/make_county_data.py "
-              "from the demo registry and ledgers of 龙下乡.\n")
+    made_from = f"the ledgers in {ledgers}" if ledgers else "the demo ledgers of 龙下乡"
+    header = (f"# A county of {len(names)} townships written by scripts/make_county_data.py from the demo "
+              f"registry and {made_from}.\n")
     (target / "figures.yaml").write_text(
         header + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8")
     if (target / "templates").exists():
@@ -132,8 +163,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "build" / "county")
     parser.add_argument("--townships", type=int, default=9)
+    parser.add_argument("--ledgers", type=Path, default=None,
+                        help="county-wide ledgers to use (file names as in data/, CSV or XLSX, a 乡镇 column)")
     args = parser.parse_args()
-    print(write_county(args.out, args.townships))
+    print(write_county(args.out, args.townships, args.ledgers))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ for html in sys.argv[3:]:
 """
 
 
-def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB) of one fresh child process (and its helpers)."""
+def timed(command: list[str], env: dict | None = None) -> tuple[float, float, float]:
+    """Wall seconds, peak resident memory (MiB) and CPU seconds of one fresh child process (and its
+    helpers)."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=ROOT)
@@ -38,7 +39,7 @@ def timed(command: list[str], env: dict | None = None) -> tuple[float, float]:
         if proc.returncode:
             err.seek(0)
             sys.exit(f"{command[:3]} failed ({proc.returncode}):\n{err.read().decode(errors='replace')}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -75,10 +76,12 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
 
     def line(label, samples, against=None):
-        median = statistics.median(t for t, _ in samples)
-        runs = " ".join(f"{t:.2f}" for t, _ in samples)
-        shown = f"ratio {median / statistics.median(t for t, _ in against):4.2f}" if against else " " * 10
-        print(f"  {label:<52} {median:5.2f} s   {shown}   peak {max(m for _, m in samples):4.0f} MiB   [{runs}]")
+        median = statistics.median(t for t, _, _ in samples)
+        runs = " ".join(f"{t:.2f}" for t, _, _ in samples)
+        shown = f"ratio {median / statistics.median(t for t, _, _ in against):4.2f}" if against else " " * 10
+        cpu = statistics.median(c for _, _, c in samples)
+        print(f"  {label:<52} {median:5.2f} s   {shown}   CPU {cpu:5.2f} s   "
+              f"peak {max(m for _, m, _ in samples):4.0f} MiB   [{runs}]")
 
     print(f"report benchmark: median of {RUNS} fresh processes each (runs in brackets); "
           f"criterion: build / WeasyPrint alone at most {LIMIT}")

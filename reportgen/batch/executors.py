@@ -20,14 +20,22 @@ _bundle: Bundle | None = None  # a local worker's bundle, handed over when the p
 def _install(bundle: Bundle) -> None:
     global _bundle
     _bundle = bundle
-    gc.enable()  # a worker renders page after page: WeasyPrint's cycles must be collected
-    os.environ["FONTCONFIG_FILE"] = str(__import__("reportgen.documents.writers.pdf",
-                                                   fromlist=["FONTS_CONF"]).FONTS_CONF)
+    from reportgen.documents.writers.pdf import FONTS_CONF
+
+    os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
     import weasyprint  # noqa: F401  loaded while the client plans
+
+    # What the worker holds for good (ledgers, libraries) is never scanned for cycles again; the
+    # cycles a job leaves (WeasyPrint makes many) are collected once after it, not all along.
+    gc.freeze()
+    gc.disable()
 
 
 def _run_here(job) -> JobOutput:
-    return run_job(_bundle, job)
+    try:
+        return run_job(_bundle, job)
+    finally:
+        gc.collect()
 
 
 class LocalExecutor:

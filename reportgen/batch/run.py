@@ -23,7 +23,7 @@ from reportgen.batch.progress import BatchProgress
 from reportgen.batch.rollup import rollup_checks, township_values
 from reportgen.batch.units import COUNTY, TOWNSHIP, Unit, check_units, declared_units, project_for
 from reportgen.batch.work import Bundle, JobOutput
-from reportgen.build import BuildResult, BuiltDocument
+from reportgen.build import BuildResult, BuiltDocument, publish
 from reportgen.engine.figures import FigureSet
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import EXIT_CHECK, EXIT_OK, ReportgenError
@@ -131,13 +131,14 @@ class _Client:
 def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, record: bool = True) -> BuildResult:
     """Write one unit's files into a staging folder, swap it in whole, and record it in the ledger."""
     from reportgen.audit import listing
-    from reportgen.audit.ledger import record_build, sha256_of
+    from reportgen.audit.ledger import sha256_of
 
     period = job.timeframe.period.name
     parent = out_root / period if job.unit.folder else out_root
     target = parent / (job.unit.folder or period)
-    parent.mkdir(parents=True, exist_ok=True)
-    held = output_folder.Staging(parent, target.name, lambda _msg: None)  # recovers what dead builds left
+    output_folder.ensure_folder(parent, create=True)
+    say = lambda _msg: None  # noqa: E731 - the batch shows progress itself
+    held = output_folder.Staging(parent, target.name, say)
     staging = held.path
     try:
         built = []
@@ -157,14 +158,17 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
                                 for d in built}
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
-        with output_folder.locked(parent, lambda _msg: None):
-            output_folder.swap_in(staging, target)
+        result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts),
+                             tuple(output.warnings))
+        ledgers = project.ledgers if record else None
+        if parent == out_root:
+            publish(result, staging, out_root, ledgers, say)
+        else:  # a unit's folder swaps in under its period folder's lock too, where recovery runs
+            with output_folder.locked(parent, say):
+                publish(result, staging, out_root, ledgers, say)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     finally:
         held.release()
-    result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts), tuple(output.warnings))
-    if record:
-        record_build(out_root / "ledger.sqlite", result, project.ledgers)
     return result

@@ -101,14 +101,10 @@ def recover(out_root: Path) -> None:
 
 
 class Staging:
-    """A build's own staging folder in the output folder (or a folder under it), held until `release()`.
+    """A build's own staging folder in the output folder (or a unit's period folder), held until `release()`."""
 
-    `lock_root` is the folder whose lock guards swaps into `folder` (the output folder, which holds
-    the build ledger); by default `folder` itself.
-    """
-
-    def __init__(self, folder: Path, name: str, say: Callable[[str], None], lock_root: Path | None = None):
-        with locked(lock_root or folder, say):  # so no recovery sees it between its creation and its lock
+    def __init__(self, folder: Path, name: str, say: Callable[[str], None]):
+        with locked(folder, say):  # so no recovery sees it between its creation and its lock
             recover(folder)
             try:
                 self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=folder))

@@ -136,8 +136,9 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
     period = job.timeframe.period.name
     parent = out_root / period if job.unit.folder else out_root
     target = parent / (job.unit.folder or period)
-    parent.mkdir(parents=True, exist_ok=True)
-    held = output_folder.Staging(parent, target.name, lambda _msg: None, lock_root=out_root)
+    output_folder.ensure_folder(parent, create=True)
+    say = lambda _msg: None  # noqa: E731 - the batch shows progress itself
+    held = output_folder.Staging(parent, target.name, say)
     staging = held.path
     try:
         built = []
@@ -159,7 +160,12 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
                                               encoding="utf-8")
         result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts),
                              tuple(output.warnings))
-        publish(result, staging, out_root, project.ledgers if record else None, lambda _msg: None)
+        ledgers = project.ledgers if record else None
+        if parent == out_root:
+            publish(result, staging, out_root, ledgers, say)
+        else:  # a unit's folder swaps in under its period folder's lock too, where recovery runs
+            with output_folder.locked(parent, say):
+                publish(result, staging, out_root, ledgers, say)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

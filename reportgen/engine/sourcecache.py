@@ -6,7 +6,7 @@ version's) is ignored and written again; nothing here ever stops a build.
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import hashlib
 import json
 import os
@@ -101,10 +101,8 @@ def put(cache_dir: Path, ledger) -> None:
         pass
     finally:
         if temporary is not None:
-            try:
+            with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-            except OSError:
-                pass
 
 
 def _stale_temporaries(cache_dir: Path) -> list[Path]:

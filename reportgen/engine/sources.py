@@ -132,7 +132,8 @@ def _duplicate_keys(keys: pa.ChunkedArray, at: _Located, column: str, personal: 
     for position, first, value, first_value in zip(shown, firsts, values, first_values, strict=True):
         message = f"duplicate key (first seen in row {int(at.rows[first])})"
         if first_value != value:
-            message += f", written there as {show(first_value)!r}: keys differing only in case, width or hyphens are the same"
+            message = (f"duplicate key (first seen in row {int(at.rows[first])} as {show(first_value)!r}, "
+                       "the same key once case, full-width forms and hyphens are set aside)")
         problems.append(Problem(message, file=at.file, row=int(at.rows[position]), column=column,
                                 value=show(value), expected="a unique value"))
     if len(repeated) > MAX_PROBLEMS_PER_COLUMN:
@@ -143,7 +144,7 @@ def _duplicate_keys(keys: pa.ChunkedArray, at: _Located, column: str, personal: 
 
 def _mask_personal(problems: list[Problem], columns: dict[str, pa.ChunkedArray], spec: SourceSpec) -> list[Problem]:
     """A name or ID number typed into the wrong column is masked too."""
-    shown = list({p.value for p in problems if isinstance(p.value, str)})
+    shown = list({p.value for p in problems if isinstance(p.value, str)} - set(cells.EXCEL_ERRORS))
     if not shown:
         return problems
     personal: set[str] = set()

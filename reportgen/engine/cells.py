@@ -21,7 +21,6 @@ EXCEL_ERRORS = ("#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM
 HYPHENS = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed, NaN for missing
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
-_PLAIN_INT = r"^[+-]?\d+$"
 _PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -41,6 +40,8 @@ def clean(texts: pa.ChunkedArray, dirty: bool = True) -> pa.ChunkedArray:
 
 def normalised_keys(keys: pa.ChunkedArray) -> pa.ChunkedArray:
     """Keys as compared for duplicates: NFKC (full-width forms), lower case, one hyphen."""
+    if pc.all(pc.string_is_ascii(keys)).as_py() is not False:
+        return pc.ascii_lower(keys)
     keys = pc.utf8_lower(pc.utf8_normalize(keys, "NFKC"))
     return pc.replace_substring_regex(keys, HYPHENS, "-")
 
@@ -70,8 +71,18 @@ def _nfkc(texts: pa.ChunkedArray) -> pa.ChunkedArray:
     return texts
 
 
+def _without_empty(texts: pa.ChunkedArray, empty: np.ndarray) -> pa.ChunkedArray:
+    return pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), texts) if empty.any() else texts
+
+
 def _dates(texts: pa.ChunkedArray, empty: np.ndarray) -> pd.Series:
     """Dates at day precision (a time of day is dropped: a cut-off compares whole days)."""
+    try:  # Arrow reads ISO dates strictly (2023-02-30 fails); all of them in one pass when it can
+        stamps = pc.cast(_without_empty(texts, empty), pa.timestamp("us"))
+        return pd.Series(pc.floor_temporal(stamps, unit="day").to_numpy(zero_copy_only=False),
+                         dtype="datetime64[us]")
+    except pa.ArrowInvalid:
+        pass
     plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_DATE), False)
     try:
         fast = pc.cast(pc.if_else(plain, texts, pa.scalar(None, pa.string())), pa.timestamp("us"))
@@ -80,21 +91,32 @@ def _dates(texts: pa.ChunkedArray, empty: np.ndarray) -> pd.Series:
         values = pd.Series(pd.NaT, index=range(len(texts)), dtype="datetime64[us]")
         plain = pa.array(np.zeros(len(texts), dtype=bool))
     rest = np.flatnonzero(~plain.to_numpy(zero_copy_only=False) & ~empty)
-    if len(rest):  # other ISO 8601 forms (2023-7-1, 2023-07-31 14:30) go through pandas
+    if len(rest):  # other ISO 8601 forms (2023-7-1, 2023/07/31) go through pandas
         others = pd.Series(pc.take(texts, pa.array(rest)).to_numpy(zero_copy_only=False), dtype=object)
-        parsed = pd.to_datetime(others, format="ISO8601", errors="coerce")
-        values.iloc[rest] = parsed.dt.tz_localize(None).to_numpy() if parsed.dt.tz else parsed.to_numpy()
+        try:
+            parsed = pd.to_datetime(others, format="ISO8601", errors="coerce")
+            if parsed.dt.tz is not None:
+                parsed = parsed.dt.tz_localize(None)
+            values.iloc[rest] = parsed.to_numpy()
+        except (ValueError, TypeError):  # mixed time zones: not dates a ledger holds
+            pass
     return values.dt.floor("D").astype("datetime64[us]")
 
 
 def _numbers(texts: pa.ChunkedArray, empty: np.ndarray) -> pd.Series:
     """Numbers as pandas reads them: int64 when every cell is a whole number written as one."""
-    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
-    if not empty.any() and plain.all() and pc.all(pc.match_substring_regex(texts, _PLAIN_INT)).as_py():
+    if not empty.any():
         try:
             return pd.Series(pc.cast(texts, pa.int64()).to_numpy(zero_copy_only=False), dtype="int64")
         except pa.ArrowInvalid:
-            pass  # beyond int64: read as float below, as pandas does
+            pass  # fractions, or beyond int64: read as float below, as pandas does
+    try:
+        values = pc.cast(_without_empty(texts, empty), pa.float64())
+        if not pc.any(pc.is_nan(values)).as_py() and not pc.any(pc.is_inf(values)).as_py():
+            return pd.Series(values.to_numpy(zero_copy_only=False), dtype="float64")
+    except pa.ArrowInvalid:
+        pass
+    plain = pc.fill_null(pc.match_substring_regex(texts, _PLAIN_NUMBER), False).to_numpy(zero_copy_only=False)
     chosen = pc.if_else(pa.array(plain), texts, pa.scalar(None, pa.string()))
     values = pd.Series(pc.cast(chosen, pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
     rest = np.flatnonzero(~plain & ~empty)

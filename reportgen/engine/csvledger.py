@@ -22,7 +22,7 @@ from reportgen.errors import Problem, SourceError
 MAX_PROBLEMS = 20
 _FIELD = r'(?:"(?:[^"]|"")*"|[^",\r\n][^,\r\n]*|)'
 _STRICT_LINE = f"^{_FIELD}(?:,{_FIELD})*\r?$"  # one record on one line, as csv's strict mode reads it
-_ODD = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]|\\r[^\\n]|\\xef\\xbc[\\x90-\\x99]"
+_ODD = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f０-９]|\\r[^\\n]"
 
 
 @dataclass
@@ -61,9 +61,8 @@ def _decode(raw: bytes, declared: str | None, file: str) -> tuple[str, str]:
 
 
 def _is_utf8(body: bytes) -> bool:
-    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int64))
     try:
-        pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(body)]).validate(full=True)
+        _as_text(body).validate(full=True)
     except pa.ArrowInvalid:
         return False
     return True
@@ -94,9 +93,14 @@ def read_csv(raw: bytes, declared: str | None, file: str) -> Table:
 
 
 def _has_odd_characters(body: bytes) -> bool:
-    import re
+    """Whether any cell may hold a control character or a full-width digit (one RE2 pass)."""
+    return bool(pc.match_substring_regex(_as_text(body), _ODD).to_pylist()[0])
 
-    return re.search(_ODD.encode(), body) is not None
+
+def _as_text(body: bytes) -> pa.Array:
+    """The whole file as one Arrow string, without copying it."""
+    offsets = pa.py_buffer(np.array([0, len(body)], dtype=np.int64))
+    return pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(body)])
 
 
 def _read_fast(body: bytes) -> Table | None:
@@ -138,7 +142,7 @@ def _read_fast(body: bytes) -> Table | None:
 
 def _quotes_are_strict(body: bytes) -> bool:
     """Every line with a quote is a record the csv module reads alike (no text after a closing quote)."""
-    lines = pc.split_pattern(pa.array([body], pa.large_binary()).cast(pa.large_string()), "\n").flatten()
+    lines = pc.split_pattern(_as_text(body), "\n").flatten()
     quoted = pc.filter(lines, pc.match_substring(lines, '"'))
     return bool(pc.all(pc.match_substring_regex(quoted, _STRICT_LINE)).as_py() is not False)
 

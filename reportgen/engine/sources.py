@@ -116,13 +116,15 @@ class _Located:
 
 def _duplicate_keys(keys: pa.ChunkedArray, at: _Located, column: str, personal: bool) -> list[Problem]:
     """Keys that repeat once NFKC, case and hyphen variants are ignored (Ｐ－１ repeats p-1)."""
-    normal = pd.Series(cells.normalised_keys(keys).to_numpy(zero_copy_only=False), dtype=object)
-    present = (normal != "").to_numpy()
-    codes, _ = pd.factorize(normal)
-    repeated = np.flatnonzero(present & pd.Series(codes).duplicated(keep="first").to_numpy())
+    encoded = pc.dictionary_encode(cells.normalised_keys(keys).combine_chunks())
+    if len(encoded.dictionary) == len(keys):
+        return []  # every key differs: the usual case, settled by one hash pass
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    _, first_of_code = np.unique(codes, return_index=True)
+    present = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
+    repeated = np.flatnonzero(present & (first_of_code[codes] != np.arange(len(codes))))
     if not len(repeated):
         return []
-    _, first_of_code = np.unique(codes, return_index=True)
     shown = repeated[:MAX_PROBLEMS_PER_COLUMN]
     firsts = first_of_code[codes[shown]]
     values = pc.take(keys, pa.array(shown)).to_pylist()

@@ -97,3 +97,18 @@ def test_every_column_type_comes_back_as_read(tmp_path):
     for name, ledger in fresh.ledgers.items():
         assert dict(cached.ledgers[name].frame.dtypes) == dict(ledger.frame.dtypes), name
         assert cached.ledgers[name].encoding == ledger.encoding
+
+
+def test_a_same_size_change_right_after_reading_is_read_again(tmp_path):
+    """The cache trusts a file's size and mtime only when it was modified well before it was hashed."""
+    root = copy_project(tmp_path)
+    load_project(root)
+    ledger = root / "data" / "loans.csv"
+    text = ledger.read_text(encoding="utf-8")
+    last = text.rstrip("\n").rsplit(",", 1)
+    amount = last[1][:-1] + ("1" if last[1][-1] != "1" else "2")  # one digit changed: same size
+    changed = f"{last[0]},{amount}\n"
+    assert len(changed.encode()) == len(text.encode()) and changed != text
+    ledger.write_text(changed, encoding="utf-8")
+    again = load_project(root)
+    assert again.ledgers["loans"].frame.iloc[-1, -1] == int(amount)

@@ -22,6 +22,7 @@ HYPHENS = "[\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d]"
 STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed, NaN for missing
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _PLAIN_DATE = r"^\d{4}-\d{2}-\d{2}$"
+_PADDED = r"^[\s\p{Z}\x{85}]|[\s\p{Z}\x{85}]$"  # leading or trailing white space, Unicode's too
 
 
 def clean(texts: pa.ChunkedArray, dirty: bool = True) -> pa.ChunkedArray:
@@ -35,7 +36,9 @@ def clean(texts: pa.ChunkedArray, dirty: bool = True) -> pa.ChunkedArray:
         texts = pc.replace_substring_regex(texts, CONTROL, "")
         for wide, narrow in FULLWIDTH_DIGITS.items():
             texts = pc.replace_substring(texts, wide, narrow)
-    return pc.utf8_trim_whitespace(texts)
+    if pc.any(pc.match_substring_regex(texts, _PADDED)).as_py():  # a copy only when a cell needs it
+        texts = pc.utf8_trim_whitespace(texts)
+    return texts
 
 
 def normalised_keys(keys: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -135,7 +138,7 @@ def convert(spec: ColumnSpec, texts: pa.ChunkedArray, personal: bool) -> tuple[p
     if spec.required:
         bad.append(Bad(np.flatnonzero(empty), "a value (the cell is empty)"))
     if spec.type in ("str", "category"):
-        values = pd.Series(pc.if_else(pa.array(empty), pa.scalar(None, pa.string()), texts), dtype=STR)
+        values = pd.Series(_without_empty(texts, empty), dtype=STR)  # no copy when none is empty
         if spec.type == "category":
             known = pc.is_in(texts, value_set=pa.array(spec.values, pa.string())).to_numpy(zero_copy_only=False)
             allowed = "one of the values declared in figures.yaml" if personal else f"one of {', '.join(spec.values)}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,7 @@ def _utf8(raw: bytes, declared: str | None, file: str) -> tuple[bytes, str]:
 def read_csv(raw: bytes, declared: str | None, file: str) -> Table:
     """Header and text columns of a CSV ledger; SourceError naming the row when it is not well-formed."""
     body, encoding = _utf8(raw, declared, file)
-    if not body.strip():
+    if re.fullmatch(rb"\s*", body):
         raise SourceError(Problem("the file is empty", file=file, expected="a header row and data rows"))
     table = _read_fast(body)
     if table is None:
@@ -130,7 +131,10 @@ def _read_fast(body: bytes) -> Table | None:
                 quoted_strings_can_be_null=False, check_utf8=False))
     except (pa.ArrowInvalid, ValueError):
         return None
-    lines = body.rstrip(b"\r\n").count(b"\n") + 1
+    end = len(body)
+    while end and body[end - 1] in b"\r\n":  # trailing blank lines (no copy of a big body)
+        end -= 1
+    lines = body.count(b"\n", 0, end) + 1
     if trouble or parsed.num_rows != lines:
         return None  # blank lines, a record over several lines, or a row of the wrong length
     if b'"' in body and not _quotes_are_strict(body):

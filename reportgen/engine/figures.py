@@ -119,8 +119,9 @@ def _condition(series: pd.Series, condition, column_type: str, timeframe: Timefr
     return mask
 
 
-def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.DataFrame:
-    """The ledger rows a figure sees: its window, then its filter."""
+def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe,
+                columns: list[str] | None = None) -> pd.DataFrame:
+    """The ledger rows a figure sees: its window, then its filter (only `columns`, when given)."""
     frame = ledger.frame
     keep = pd.Series(True, index=frame.index)
     window = spec.window
@@ -136,7 +137,13 @@ def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.Da
             keep &= ends.isna() | (ends > pd.Timestamp(end))
     for column, condition in spec.where.items():
         keep &= _condition(frame[column], condition, ledger.spec.columns[column].type, timeframe)
-    return frame[keep]
+    return frame.loc[keep, columns] if columns is not None else frame[keep]
+
+
+def measured_columns(spec: FigureSpec) -> list[str]:
+    """The columns a figure's measure reads: what select_rows needs to copy for it."""
+    wanted = (spec.column, spec.date, spec.order_by, *spec.numerator)
+    return [c for c in dict.fromkeys(wanted) if c is not None]
 
 
 def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, timeframe: Timeframe):
@@ -195,7 +202,7 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
             continue
         ledger = ledgers[spec.source]
         try:
-            rows = select_rows(spec, ledger, timeframe)
+            rows = select_rows(spec, ledger, timeframe, measured_columns(spec))
             value = _measure(fid, spec, rows, ledger, timeframe)
         except FigureError as exc:
             problems.extend(exc.problems)

@@ -24,6 +24,7 @@ from reportgen.engine.config import SourceSpec
 
 FORMAT = 2  # bump when the Ledger dataclass or the checks applied to a ledger change
 _META = b"reportgen.ledger"
+RACY_NS = 2_000_000_000
 
 
 def _entry(cache_dir: Path, name: str, spec: SourceSpec, file_sha256: str) -> Path:
@@ -54,12 +55,30 @@ def _typed(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
     return frame
 
 
+def _known_sha256(cache_dir: Path, name: str, path: Path) -> str | None:
+    """The hash recorded with the source's entry, if the file's size and mtime say it is unchanged.
+
+    As git does, a file modified less than RACY_NS before it was hashed is hashed again: a change in
+    the same clock tick would not show in its mtime.
+    """
+    stat = path.stat()
+    for entry in cache_dir.glob(f"{name}-*.parquet"):
+        meta = json.loads((pq.read_schema(entry).metadata or {}).get(_META, b"{}"))
+        if (meta.get("size"), meta.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns) \
+                and stat.st_mtime_ns < meta.get("hashed_ns", 0) - RACY_NS:
+            return meta.get("sha256")
+    return None
+
+
 def get(cache_dir: Path, name: str, spec: SourceSpec, path: Path):
     """The ledger read and checked earlier from these exact bytes under this declaration, or None."""
     from reportgen.engine.sources import Ledger
 
     try:
-        digest = _file_sha256(path)
+        try:
+            digest = _known_sha256(cache_dir, name, path) or _file_sha256(path)
+        except Exception:  # an unreadable entry's metadata: hash the file
+            digest = _file_sha256(path)
         entry = _entry(cache_dir, name, spec, digest)
         if not entry.is_file():
             return None
@@ -67,7 +86,8 @@ def get(cache_dir: Path, name: str, spec: SourceSpec, path: Path):
         meta = json.loads((table.schema.metadata or {}).get(_META, b"{}"))
         if meta.get("sha256") != digest or meta.get("name") != name or meta.get("rows") != table.num_rows:
             return None
-        frame = table.to_pandas()
+        frame = table.to_pandas(split_blocks=True, self_destruct=True)
+        del table
         if list(frame.columns) != list(spec.columns):
             return None
         frame = _typed(frame, spec)
@@ -76,8 +96,11 @@ def get(cache_dir: Path, name: str, spec: SourceSpec, path: Path):
     return Ledger(name, spec, path, digest, frame, meta.get("encoding"))
 
 
-def put(cache_dir: Path, ledger) -> None:
-    """Keep a checked ledger, replacing older entries of the same source; failures are ignored."""
+def put(cache_dir: Path, ledger, hashed_ns: int = 0) -> None:
+    """Keep a checked ledger, replacing older entries of the same source; failures are ignored.
+
+    `hashed_ns` is when the ledger's bytes were read (time.time_ns()); 0 never trusts the mtime.
+    """
     temporary = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -85,8 +108,10 @@ def put(cache_dir: Path, ledger) -> None:
             leftover.unlink(missing_ok=True)
         target = _entry(cache_dir, ledger.name, ledger.spec, ledger.sha256)
         table = pa.Table.from_pandas(ledger.frame, preserve_index=True)
+        stat = ledger.path.stat()
         meta = {"sha256": ledger.sha256, "name": ledger.name, "encoding": ledger.encoding,
-                "rows": len(ledger.frame)}
+                "rows": len(ledger.frame), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+                "hashed_ns": hashed_ns}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
         temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
         pq.write_table(table, temporary, compression="lz4")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,13 +16,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from openpyxl.utils import get_column_letter
 
 from reportgen.engine import cells
 from reportgen.engine.cells import BOOL_CELLS
 from reportgen.engine.config import Registry, SourceSpec
 from reportgen.engine.csvledger import Table, read_csv
-from reportgen.engine.xlsxledger import read_xlsx
 from reportgen.errors import Problem, SourceError
 from reportgen.privacy import mask
 
@@ -48,7 +47,8 @@ def _header_text(value: str) -> str:
     return _CONTROL.sub("", str(value).translate(_FULLWIDTH_DIGITS)).strip()
 
 
-def _read(path: Path, name: str, spec: SourceSpec, file: str) -> tuple[Table, bytes]:
+def _read(path: Path, name: str, spec: SourceSpec, file: str) -> tuple[Table, str]:
+    """The ledger's text table and the SHA-256 of its bytes (not kept: a big file goes once read)."""
     if path.is_dir():
         raise SourceError(Problem("a folder where a ledger file is expected", file=file,
                                   expected=f"the ledger of source {name!r} as a .csv or .xlsx file"))
@@ -63,8 +63,11 @@ def _read(path: Path, name: str, spec: SourceSpec, file: str) -> tuple[Table, by
         raise SourceError(Problem("file not found", file=file, expected=f"the ledger of source {name!r}")) from None
     except OSError as exc:
         raise SourceError(Problem(f"cannot be read ({exc.strerror})", file=file)) from None
-    table = read_xlsx(path, spec.sheet, file) if suffix == ".xlsx" else read_csv(raw, spec.encoding, file)
-    return table, raw
+    if suffix == ".xlsx":
+        from reportgen.engine.xlsxledger import read_xlsx  # only ledgers in Excel need it
+
+        return read_xlsx(path, spec.sheet, file), hashlib.sha256(raw).hexdigest()
+    return read_csv(raw, spec.encoding, file), hashlib.sha256(raw).hexdigest()
 
 
 def _header_problems(header: list[str], spec: SourceSpec, file: str, rows: int) -> list[Problem]:
@@ -93,6 +96,8 @@ class _Located:
     def where(self, column: str, row: int) -> str:
         if not self.excel:
             return column
+        from openpyxl.utils import get_column_letter
+
         return f"{column} (cell {get_column_letter(self.header.index(column) + 1)}{row})"
 
     def problems(self, column: str, texts: pa.ChunkedArray, bad: list[cells.Bad], personal: bool,
@@ -116,17 +121,21 @@ class _Located:
 
 def _duplicate_keys(keys: pa.ChunkedArray, at: _Located, column: str, personal: bool) -> list[Problem]:
     """Keys that repeat once NFKC, case and hyphen variants are ignored (Ｐ－１ repeats p-1)."""
-    encoded = pc.dictionary_encode(cells.normalised_keys(keys).combine_chunks())
-    if len(encoded.dictionary) == len(keys):
-        return []  # every key differs: the usual case, settled by one hash pass
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    _, first_of_code = np.unique(codes, return_index=True)
-    present = pc.not_equal(keys, "").to_numpy(zero_copy_only=False)
-    repeated = np.flatnonzero(present & (first_of_code[codes] != np.arange(len(codes))))
-    if not len(repeated):
-        return []
+    normal = cells.normalised_keys(keys)
+    order = pc.sort_indices(normal)  # stable: among equal keys the first seen comes first
+    ordered = pc.take(normal, order)
+    same = np.zeros(len(normal), dtype=bool)
+    same[1:] = pc.equal(ordered.slice(1), ordered.slice(0, len(normal) - 1)).to_numpy(zero_copy_only=False)
+    same &= pc.not_equal(ordered, "").to_numpy(zero_copy_only=False)
+    if not same.any():
+        return []  # every key differs: the usual case, settled by one sort
+    order = order.to_numpy()
+    run_start = np.maximum.accumulate(np.where(same, 0, np.arange(len(same))))
+    first_of = np.empty(len(same), dtype=np.int64)
+    first_of[order] = order[run_start]  # original position -> position of its first occurrence
+    repeated = np.sort(order[same])
+    firsts = first_of[repeated[:MAX_PROBLEMS_PER_COLUMN]]
     shown = repeated[:MAX_PROBLEMS_PER_COLUMN]
-    firsts = first_of_code[codes[shown]]
     values = pc.take(keys, pa.array(shown)).to_pylist()
     first_values = pc.take(keys, pa.array(firsts)).to_pylist()
     show = mask if personal else (lambda v: v)
@@ -161,9 +170,10 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
     """Read one ledger and check it against its declaration; raise SourceError with every problem."""
     path = data_dir / spec.file
     file = str(Path("data") / spec.file) if data_dir.name == "data" else str(path)
-    table, raw = _read(path, name, spec, file)
+    table, sha256 = _read(path, name, spec, file)
     header = [_header_text(c) for c in table.header]
     texts = [cells.clean(c, table.dirty) for c in table.columns]
+    table.columns = []  # the raw text goes as soon as the clean text is there
     blank = np.ones(len(table.rows), dtype=bool)
     for column in texts:
         blank &= pc.equal(column, "").to_numpy(zero_copy_only=False)
@@ -187,20 +197,23 @@ def load_source(name: str, spec: SourceSpec, data_dir: Path) -> Ledger:
     for column, col_spec in spec.columns.items():
         personal = column in spec.personal
         typed[column], bad = cells.convert(col_spec, columns[column], personal)
+        pa.default_memory_pool().release_unused()
         if len(errors[column]):  # said once above, not again as a bad number or date
             bad = [cells.Bad(b.positions[~np.isin(b.positions, errors[column])], b.expected) for b in bad]
             bad = [b for b in bad if len(b.positions)]
         if bad:
             problems += at.problems(column, columns[column], bad, personal)
+        if column != spec.key and not personal and not problems:
+            del columns[column]  # its text is not needed again
     index = pd.RangeIndex(2, len(rows) + 2) if not blank.any() else pd.Index(rows, dtype="int64")
-    frame = pd.DataFrame({c: s.set_axis(index) for c, s in typed.items()}, index=index)
+    frame = pd.DataFrame({c: s.set_axis(index) for c, s in typed.items()}, index=index, copy=False)
     if spec.key:
         problems += _duplicate_keys(columns[spec.key], at, spec.key, spec.key in spec.personal)
     if problems and spec.personal:
         problems = _mask_personal(problems, columns, spec)
     if problems:
         raise SourceError(problems)
-    return Ledger(name, spec, path, hashlib.sha256(raw).hexdigest(), frame, table.encoding)
+    return Ledger(name, spec, path, sha256, frame, table.encoding)
 
 
 def load_sources(registry: Registry, names: set[str] | None = None,
@@ -214,7 +227,7 @@ def load_sources(registry: Registry, names: set[str] | None = None,
 
     ledgers: dict[str, Ledger] = {}
     problems: list[Problem] = []
-    fresh: list[str] = []
+    fresh: list[tuple[str, int]] = []
     for name, spec in registry.sources.items():
         if names is not None and name not in names:
             continue
@@ -223,13 +236,13 @@ def load_sources(registry: Registry, names: set[str] | None = None,
             ledgers[name] = cached
             continue
         try:
+            fresh.append((name, time.time_ns()))
             ledgers[name] = load_source(name, spec, registry.data_dir)
-            fresh.append(name)
         except SourceError as exc:
             problems.extend(exc.problems)
     if problems:
         raise SourceError(problems)
-    for name in fresh if cache_dir else ():
-        sourcecache.put(cache_dir, ledgers[name])
+    for name, read_ns in fresh if cache_dir else ():
+        sourcecache.put(cache_dir, ledgers[name], read_ns)
     return ledgers
 

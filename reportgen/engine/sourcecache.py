@@ -114,7 +114,7 @@ def put(cache_dir: Path, ledger, hashed_ns: int = 0) -> None:
                 "hashed_ns": hashed_ns}
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META: json.dumps(meta).encode()})
         temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-        pq.write_table(table, temporary, compression="lz4")
+        pq.write_table(table, temporary, compression="lz4", use_dictionary=False)  # plain pages read fastest
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)  # an odd entry where the file belongs: make room
         os.replace(temporary, target)

@@ -1,10 +1,11 @@
 """DuckDB doing what `figures` does, for bench/scale.py: load, type, validate, compute; prints figures as JSON.
 
-    python bench/scale_duckdb.py PROJECT DATABASE [--cached]
+    python bench/scale_duckdb.py PROJECT DATABASE [--cold | --save | --cached]
 
-Without --cached every CSV of PROJECT is read as text, trimmed, checked against figures.yaml and
-saved typed into DATABASE; with --cached the typed tables are taken from DATABASE. Then every figure
-of the registry is computed (ledger figures in SQL, formulas in Python) and printed.
+--cold (the default): every CSV of PROJECT is read as text, trimmed, checked against figures.yaml
+and typed, in memory; --save does the same into the file DATABASE and stops; --cached takes the
+typed tables from DATABASE. Then every figure of the registry is computed (ledger figures in SQL,
+formulas in Python) and printed as JSON.
 """
 
 from __future__ import annotations
@@ -143,13 +144,15 @@ def figure(con, spec, registry, frame: periods.Timeframe):
 
 
 def main() -> int:
-    root, database, cached = Path(sys.argv[1]), sys.argv[2], "--cached" in sys.argv
+    root, database, mode = Path(sys.argv[1]), sys.argv[2], (sys.argv[3:] or ["--cold"])[0]
     registry = load_registry(root / "figures.yaml")
-    con = duckdb.connect(database)
-    if not cached:
+    con = duckdb.connect(database if mode != "--cold" else ":memory:")
+    if mode in ("--cold", "--save"):
         for name, spec in registry.sources.items():
             load(con, name, spec, registry.data_dir)
+    if mode == "--save":
         con.execute("CHECKPOINT")
+        return 0
     frame = periods.resolve(registry.periods.default, None, registry.periods.cutoffs)
     values = {}
     for fid, spec in registry.figures.items():

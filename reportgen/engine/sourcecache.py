@@ -13,7 +13,6 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -43,14 +42,14 @@ def _file_sha256(path: Path) -> str:
 
 
 def _typed(frame: pd.DataFrame, spec: SourceSpec) -> pd.DataFrame:
-    """The dtypes a fresh read gives (Parquet keeps bools without gaps as numpy bool, and so on)."""
+    """The dtypes a fresh read gives (Parquet gives bools without gaps as numpy bool, and so on)."""
     for column, col in spec.columns.items():
-        if col.type in ("str", "category"):
+        dtype = frame[column].dtype
+        if col.type in ("str", "category") and dtype != STR:
             frame[column] = frame[column].astype(STR)
-        elif col.type == "bool":
-            values = frame[column].to_numpy(dtype=object, na_value=None)
-            frame[column] = pd.Series(np.where(pd.isna(values), None, values), index=frame.index, dtype=object)
-        elif col.type == "date":
+        elif col.type == "bool" and dtype.kind != "O":  # with gaps Arrow gives objects and None already
+            frame[column] = frame[column].astype(object)
+        elif col.type == "date" and dtype != "datetime64[us]":
             frame[column] = frame[column].astype("datetime64[us]")
     return frame
 

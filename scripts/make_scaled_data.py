@@ -51,6 +51,26 @@ def villages_of(township: str) -> tuple[str, ...]:
     return tuple(f"{stem}{ending}" for ending in VILLAGE_ENDINGS)
 
 
+ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+ID_CHECK = np.array(list("10X98765432"))
+IDS_PER_DAY = 499
+FIRST_BIRTH = np.datetime64("1900-01-01")  # before any demo person's birth: no clash with their IDs
+
+
+def synthetic_ids(numbers: np.ndarray, originals: pa.Array) -> pa.Array:
+    """ID numbers of region 999999 that differ for every number (a row's place in the ledger), with
+    the original's sex (the parity of digit 17) and a valid check digit. Births from 1900 on: the
+    copies are told apart, nothing reads an age from them."""
+    male = pc.cast(pc.utf8_slice_codeunits(originals, 16, 17), pa.int64()).to_numpy(zero_copy_only=False) % 2 == 1
+    births = (FIRST_BIRTH + numbers // IDS_PER_DAY).astype("datetime64[D]")
+    serials = 2 * (numbers % IDS_PER_DAY) + np.where(male, 1, 2)
+    bodies = np.char.add(np.char.add("999999", np.char.replace(births.astype(str), "-", "")),
+                         np.char.zfill(serials.astype(str), 3))
+    digits = np.frombuffer(bodies.astype("S17").tobytes(), dtype=np.uint8).reshape(-1, 17) - ord("0")
+    checks = ID_CHECK[(digits.astype(np.int64) @ ID_WEIGHTS) % 11]
+    return pa.array(np.char.add(bodies, checks))
+
+
 def key_columns(header: list[str]) -> list[int]:
     """Columns holding identifiers (人员编号, 户编号, 发放编号 …): made unique per copy or township."""
     return [i for i, name in enumerate(header) if name.endswith("编号")]
@@ -114,6 +134,11 @@ def write_province(out: Path, people: int, payments: int) -> Path:
         columns = [c.take(pick) for c in columns_of(header, rows)]
         for i in key_columns(header):
             columns[i] = pc.binary_join_element_wise(columns[i], copy_no, "")
+        if "身份证号" in header:  # a person is registered once: every copy gets its own ID numbers
+            i = header.index("身份证号")
+            copies_after_first = np.arange(count) >= len(rows)
+            fresh = synthetic_ids(np.arange(count), columns[i])
+            columns[i] = pc.if_else(pa.array(copies_after_first), fresh, columns[i])
         write_table(data / file.replace(".xlsx", ".csv"), header, columns)
         print(f"{root.name}/data/{file.replace('.xlsx', '.csv')}: {count} rows")
     (root / "figures.yaml").write_text(registry_text(csv_only=True), encoding="utf-8")
@@ -137,6 +162,12 @@ def write_county(out: Path) -> Path:
                 cells = [f"Q{number:02d}-{v}" if i in keys else _renamed(v, renamed) for i, v in enumerate(row)]
                 county_rows.append([township, *cells])
     for file, (header, rows) in tables.items():
+        if "身份证号" in header:  # townships' generators hand out the same numbers: one per person
+            i = header.index("身份证号")
+            others = [n for n, r in enumerate(rows) if r[0] != TOWNSHIPS[0] and r[i]]
+            fresh = synthetic_ids(np.array(others), pa.array([rows[n][i] for n in others])).to_pylist()
+            for n, number in zip(others, fresh, strict=True):
+                rows[n][i] = number
         if file.endswith(".xlsx"):
             write_xlsx(data / file, make_demo_data.SHEETS[file], header, rows)
         else:

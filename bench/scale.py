@@ -9,7 +9,8 @@ written by scripts/make_scaled_data.py into build/scaled/people-N when missing.
 reportgen: `pipeline.py --root build/scaled/people-N figures --format json`, once after removing
   .cache/ (no cache), once more with the cache that run left (cache).
 DuckDB: every CSV read as text, trimmed, checked against figures.yaml (empty required cells,
-  categories, dates, numbers, whole numbers, bounds, unique keys), typed, then every ledger figure
+  categories, dates, numbers, whole numbers, bounds, unique keys), typed, checked against the
+  declared rules (unique per window, the days a ledger records), then every ledger figure
   of the registry computed in SQL and the formulas on top, all in memory (no cache: unlike
   reportgen's cold run it writes no cache, which favours DuckDB); the cache run opens typed tables
   saved beforehand, untimed, in a DuckDB file and computes the figures again. The figures of both

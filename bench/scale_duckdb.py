@@ -82,6 +82,32 @@ def load(con, name: str, spec, data_dir: Path) -> None:
             raise SystemExit(f"{spec.file}: {dupes} duplicate keys")
     con.execute(f"CREATE TABLE {q(name)} AS SELECT {', '.join(typed)} FROM raw")
     con.execute("DROP TABLE raw")
+    declared_rules(con, name, spec)
+
+
+WINDOW = {"day": "{d}", "month": "date_trunc('month', {d})", "quarter": "date_trunc('quarter', {d})",
+          "half": "year({d}) * 2 + (month({d}) > 6)::INT", "year": "year({d})"}
+
+
+def declared_rules(con, name: str, spec) -> None:
+    """The rules figures.yaml declares beyond column types: unique per window, the days recorded."""
+    for rule in spec.unique:
+        keys = [q(c) for c in rule.columns]
+        if rule.date is not None:
+            keys.append(WINDOW[rule.per].format(d=q(rule.date)))
+        present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+        repeated = con.execute(f"SELECT count(*) - count(DISTINCT ({', '.join(keys)})) FROM {q(name)} "
+                               f"WHERE {present}").fetchone()[0]
+        if repeated:
+            raise SystemExit(f"{spec.file}: {repeated} rows break unique {list(rule.columns)}")
+    bounds = spec.dates
+    for column, col in spec.columns.items() if bounds is not None else ():
+        if col.type != "date":
+            continue
+        outside = [f"{q(column)} < {literal(bounds.first)}"] if bounds.first else []
+        outside += [f"{q(column)} > {literal(bounds.until)}"] if bounds.until else []
+        if outside and con.execute(f"SELECT count(*) FROM {q(name)} WHERE {' OR '.join(outside)}").fetchone()[0]:
+            raise SystemExit(f"{spec.file}: {column} outside the declared days")
 
 
 def condition(column: str, cond, column_type: str, frame: periods.Timeframe) -> str:

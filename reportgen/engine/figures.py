@@ -140,13 +140,19 @@ def window_mask(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.Se
 
 
 def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe,
-                in_window: pd.Series | None = None) -> pd.DataFrame:
-    """The ledger rows a figure sees: its window, then its filter."""
+                in_window: pd.Series | None = None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The ledger rows a figure sees: its window, then its filter (only `columns`, when given)."""
     frame = ledger.frame
     keep = window_mask(spec, ledger, timeframe) if in_window is None else in_window.copy()
     for column, condition in spec.where.items():
         keep &= _condition(frame[column], condition, ledger.spec.columns[column].type, timeframe)
-    return frame[keep]
+    return frame.loc[keep, columns] if columns is not None else frame[keep]
+
+
+def measured_columns(spec: FigureSpec) -> list[str]:
+    """The columns a figure's measure reads: what select_rows needs to copy for it."""
+    wanted = (spec.column, spec.date, spec.order_by, *spec.numerator)
+    return [c for c in dict.fromkeys(wanted) if c is not None]
 
 
 def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, timeframe: Timeframe):
@@ -247,7 +253,7 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
         if spec.date is not None and spec.window != "all" and not in_window.any():
             empty.setdefault((spec.source, window_name, start, end), []).append(fid)
         try:
-            rows = select_rows(spec, ledger, timeframe, in_window)
+            rows = select_rows(spec, ledger, timeframe, in_window, measured_columns(spec))
             value = _measure(fid, spec, rows, ledger, timeframe)
         except FigureError as exc:
             problems.extend(exc.problems)

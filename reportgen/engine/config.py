@@ -13,7 +13,8 @@ from reportgen.engine.yamlload import line_of, load_yaml
 from reportgen.errors import ConfigError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
-WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")
+WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
+QUANTITIES = ("stock", "flow", "monthly")
 FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
 
 
@@ -44,6 +45,21 @@ class QuarterWindow(_Frozen):
     quarters: tuple[int, ...]
 
 
+class DatedValue(_Frozen):
+    """One value of a registry figure, the day it became true and where it is recorded."""
+
+    date: dt.date
+    value: float | int
+    source: str
+
+
+# Which windows suit each quantity: a stock is a state on a day, a flow adds up over a span, a
+# monthly figure is one month's amount (paid in the cut-off's month, or a monthly rate at the cut-off).
+QUANTITY_WINDOWS = {"stock": ("as_of", "year_start", "before_period", "all"),
+                    "flow": ("ytd", "period", "period_ytd", "span", "all", "quarters"),
+                    "monthly": ("month", "as_of")}
+
+
 class FigureSpec(_Frozen):
     label: str
     unit: Literal["户", "人", "户次", "人次", "元", "千瓦", "个", "%", ""]
@@ -51,14 +67,17 @@ class FigureSpec(_Frozen):
     where: dict[str, Any] = Field(default_factory=dict)
     measure: Literal["count", "nunique", "sum", "mean", "ratio", "list", "quarters"] | None = None
     column: str | None = None
-    window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all"] | QuarterWindow | None = None
+    window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span",
+                    "before_period"] | QuarterWindow | None = None
     date: str | None = None
     end: str | None = None
     numerator: dict[str, Any] = Field(default_factory=dict)
     order_by: str | None = None
     formula: str | None = None
     value: float | int | None = None
+    values: tuple[DatedValue, ...] | None = None   # a registry figure's dated values
     note: str | None = None
+    quantity: Literal["stock", "flow", "monthly"] | None = None
     wording: Literal["count", "wan", "yu_wan", "percent", "plain", "yuan"] | None = None
 
     @property
@@ -66,6 +85,16 @@ class FigureSpec(_Frozen):
         if self.source is not None:
             return "ledger"
         return "formula" if self.formula is not None else "registry"
+
+    @property
+    def time_quantity(self) -> str:
+        """stock, flow or monthly: as declared, else what the window implies (registry values: stock)."""
+        if self.quantity:
+            return self.quantity
+        window = "quarters" if isinstance(self.window, QuarterWindow) else self.window
+        if window == "month":
+            return "monthly"
+        return "flow" if window in ("ytd", "period", "period_ytd", "span", "quarters") else "stock"
 
 
 class CheckSpec(_Frozen):
@@ -183,6 +212,18 @@ def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
                         f"one of {', '.join(spec.values)}")
 
 
+def _check_dated_values(fig: FigureSpec, at: tuple, add) -> None:
+    """Dated registry values: at least one, in date order, no two on one day; stock or flow."""
+    days = [v.date for v in fig.values]
+    if not days:
+        add(at + ("values",), "a registry figure needs at least one dated value")
+    elif days != sorted(set(days)):
+        add(at + ("values",), "dated values must run in date order, one per day",
+            ", ".join(d.isoformat() for d in days))
+    if fig.quantity == "monthly":
+        add(at + ("quantity",), "dated registry values are stocks or flows", fig.quantity, "stock or flow")
+
+
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
     # ids that are defined but failed validation: their own problem is reported, not "unknown"
@@ -217,12 +258,18 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         at = ("figures", fid)
         if not fid.isidentifier():
             add(at, "figure id must be a name of letters, digits and _", fid)
-        kinds = [k for k in ("source", "formula", "value") if getattr(fig, k) is not None]
+        kinds = [k for k in ("source", "formula", "value", "values") if getattr(fig, k) is not None]
         if len(kinds) != 1:
-            add(at, "a figure needs exactly one of source, formula, value", ", ".join(kinds) or None)
+            add(at, "a figure needs exactly one of source, formula, value, values", ", ".join(kinds) or None)
             continue
-        if fig.kind == "registry" and not fig.note:
+        if fig.kind == "registry" and fig.value is not None and not fig.note:
             add(at, "a registry value needs a note saying where it comes from")
+        if fig.values is not None:
+            _check_dated_values(fig, at, add)
+        window = "quarters" if isinstance(fig.window, QuarterWindow) else fig.window
+        if fig.quantity and fig.kind == "ledger" and window and window not in QUANTITY_WINDOWS[fig.quantity]:
+            add(at + ("window",), f"a {fig.quantity} figure takes another window", window,
+                f"for a {fig.quantity}: {', '.join(QUANTITY_WINDOWS[fig.quantity])}")
         if fig.kind == "formula":
             try:
                 names = formula.names(fig.formula)

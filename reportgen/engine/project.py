@@ -40,7 +40,9 @@ class Project:
     def timeframe(self, period: str | None = None, as_of: dt.date | str | None = None) -> periods.Timeframe:
         """Resolve a period (default from the registry) and cut-off, refusing ones the ledgers miss."""
         spec = self.registry.periods
-        frame = periods.resolve(period or spec.default, as_of, spec.cutoffs)
+        deliveries = {name: meeting["date"] for name, meeting in self.registry.meetings.items()
+                      if isinstance(meeting.get("date"), dt.date)}
+        frame = periods.resolve(period or spec.default, as_of, spec.cutoffs, deliveries)
         first, last = self.coverage
         if frame.cutoff > last:
             raise PeriodError(Problem(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from reportgen.audit import listing
 from reportgen.audit.ledger import sha256_of
+from reportgen.documents import comparisons, lint, templating
 from reportgen.documents import model as document_model
-from reportgen.documents import templating
 from reportgen.engine.figures import FigureSet, compute, compute_breakdown
 from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results, evaluate
@@ -46,6 +46,7 @@ class BuildResult:
     results: Results
     font_substitutions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    lint_hits: tuple = ()             # period words out of place, written anyway under --force
 
 
 class _UsageRecorder(Mapping):
@@ -72,17 +73,18 @@ def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
     """What a document's template sees besides `f`, `report` and `period`: the meeting, figures of a
     year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
     spec = project.registry.documents[name]
-    context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
+    context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.name)),
+                     "compare": comparisons.Comparer(project, timeframe)}
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
-        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier).figures)
+        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier, earlier=True).figures)
                            if covered else None)
     if spec.compare_with_previous_period:
         earlier = timeframe.previous_period()
         covered = earlier.period.start >= project.coverage[0]
         context["prev_period"] = (templating.FigureNamespace(
-            compute(project.registry, project.ledgers, earlier).figures) if covered else None)
+            compute(project.registry, project.ledgers, earlier, earlier=True).figures) if covered else None)
     if spec.breakdown:
         context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
                                                  list(spec.breakdown.figures), spec.breakdown.by)
@@ -188,8 +190,11 @@ def _settle_pdfs(jobs: list, earlier: int, exc: BaseException) -> None:
 
 def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tuple[str, ...] | None = None,
           formats: tuple[str, ...] = ("docx", "html", "pdf"),
-          progress: Callable[[str], None] | None = None, record: bool = True) -> BuildResult:
-    """Compute, check, render and write every document; the period folder changes only if all succeed."""
+          progress: Callable[[str], None] | None = None, record: bool = True, force: bool = False) -> BuildResult:
+    """Compute, check, render and write every document; the period folder changes only if all succeed.
+
+    The period-word lint reads every document; a hit stops the build (CheckFailed) unless `force`,
+    which writes the files and returns the hits in `lint_hits`."""
     say = progress or (lambda _msg: None)
     if "pdf" in formats:  # WeasyPrint loads in a helper process while the figures are computed
         from reportgen.documents.writers.pdf_worker import prestart
@@ -201,21 +206,25 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
                                  expected=f"one of {', '.join(project.registry.documents)}"))
     results = evaluate(project, timeframe)
-    rendered = []
+    rendered, hits = [], []
+    rules = lint.load_rules(project.root / "templates")
     for name in documents:
-        say(f"{timeframe.period.name}: rendering {name}")
+        say(f"{timeframe.name}: rendering {name}")
         rendered.append((name, *render_document(project, results, name)))
+        hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
+    if not force:
+        lint.require_clean(hits, timeframe)
     out_root.mkdir(parents=True, exist_ok=True)
     recover(out_root)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{timeframe.period.name}-", dir=out_root))
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{timeframe.name}-", dir=out_root))
     jobs: list = []  # the PDFs in flight, one per document in order
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
-        built, fonts, warnings = [], [], []
+        built, fonts, warnings = [], [], list(results.figures.warnings)
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,
-                                   lambda msg: say(f"{timeframe.period.name}: {msg}"), jobs)
+                                   lambda msg: say(f"{timeframe.name}: {msg}"), jobs)
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
         for index, job in enumerate(jobs):
             at = index
@@ -233,7 +242,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         }
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
-        target = out_root / timeframe.period.name
+        target = out_root / timeframe.name
         _swap_in(staging, target)
     except BaseException as exc:
         try:
@@ -241,7 +250,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
+    result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings), tuple(hits))
     if record:
         from reportgen.audit.ledger import record_build
 

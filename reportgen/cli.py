@@ -30,11 +30,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
     p.add_argument("--documents", nargs="+", default=None, metavar="NAME",
                    help="documents to build (default: every document in figures.yaml)")
+    p.add_argument("--force", action="store_true",
+                   help="write the files even when the period-word lint finds something (exit code 3)")
 
     p = sub.add_parser("variants", help="build several periods in one run, loading the ledgers once")
     p.add_argument("--periods", nargs="+", default=None,
-                   help="periods to build (default: 2023Q1 2023H1 2023Q1-Q3 2023)")
+                   help="periods to build, PERIOD or PERIOD@DELIVERY-DATE (default: every kind of 2023)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
+    p.add_argument("--force", action="store_true",
+                   help="write the files even when the period-word lint finds something (exit code 3)")
 
     p = sub.add_parser("check", help="read documents back and compare their figures with the registry")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".docx, .pdf, .html, .txt or .md")
@@ -89,9 +93,9 @@ def _build(args) -> int:
     out = args.out or args.root / "output"
     documents = tuple(args.documents) if args.documents else None
     result = build(project, project.timeframe(args.period, args.as_of), out, documents,
-                   progress=lambda msg: sys.stderr.write(msg + "\n"))
+                   progress=lambda msg: sys.stderr.write(msg + "\n"), force=args.force)
     _report_build(result)
-    return EXIT_OK
+    return EXIT_CHECK if result.lint_hits else EXIT_OK
 
 
 def _report_build(result) -> None:
@@ -99,6 +103,8 @@ def _report_build(result) -> None:
         sys.stderr.write(f"font: {line}\n")
     for warning in result.warnings:
         sys.stderr.write(f"warning: {warning}\n")
+    for hit in result.lint_hits:
+        sys.stderr.write(f"period word: {result.timeframe.name} {hit}\n")
     for doc in result.documents:
         for name in doc.files.values():
             sys.stdout.write(f"{result.folder / name}\n")
@@ -112,10 +118,10 @@ def _variants(args) -> int:
     project = load_project(args.root)
     periods = tuple(args.periods or DEFAULT_VARIANTS)
     results = build_variants(project, periods, args.out or args.root / "output",
-                             progress=lambda msg: sys.stderr.write(msg + "\n"))
+                             progress=lambda msg: sys.stderr.write(msg + "\n"), force=args.force)
     for result in results:
         _report_build(result)
-    return EXIT_OK
+    return EXIT_CHECK if any(r.lint_hits for r in results) else EXIT_OK
 
 
 def _check(args) -> int:

@@ -268,7 +268,7 @@ WORD_TABLE: dict[str, dict[str, tuple[str, str]]] = {
                 "three_quarters": ("{Y}以来", "{Y}{name}"), "second_half": ("{name}", "{Y}{name}"),
                 "year": ("一年来", "{Y}")},
     "since": {"quarter": ("{name}", "{Y}{name}"), "first_half": _YTD, "three_quarters": _YTD,
-              "second_half": ("{name}", "{Y}{name}"), "year": ("一年来", "全年")},
+              "second_half": ("{name}", "{Y}{name}"), "year": ("一年来", "{Y}")},
     "upto": {"quarter": ("{name}", "{Y}{name}"), "first_half": ("截至{to}", "截至{Y}{to}"),
              "three_quarters": ("截至{to}", "截至{Y}{to}"), "second_half": ("{name}", "{Y}{name}"),
              "year": ("全年", "全年")},

@@ -211,7 +211,8 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     for name in documents:
         say(f"{timeframe.name}: rendering {name}")
         rendered.append((name, *render_document(project, results, name)))
-        hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
+        if rules is not None:
+            hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
     if not force:
         lint.require_clean(hits, timeframe)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -221,6 +222,8 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
         built, fonts, warnings = [], [], list(results.figures.warnings)
+        if rules is None:
+            warnings.append(f"templates/{lint.RULES_FILE} is missing: the period words were not checked")
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,

@@ -21,7 +21,7 @@ def variants(repo_project, tmp_path_factory):
     out = tmp_path_factory.mktemp("variants")
     messages = []
     results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
-    return {r.timeframe.period.name: r for r in results}, messages
+    return {r.timeframe.name: r for r in results}, messages
 
 
 def _report_text(result) -> str:

@@ -54,14 +54,15 @@ def _fill(text: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(Y|Y-1|Y\+1)\}", lambda m: values[m.group(1)], text)
 
 
-def load_rules(templates_dir: Path) -> tuple[LintRule, ...]:
-    """Read and validate the phrase table; every problem is reported with its line."""
+def load_rules(templates_dir: Path) -> tuple[LintRule, ...] | None:
+    """Read and validate the phrase table (None when the project has none); every problem is
+    reported with its line."""
     path = templates_dir / RULES_FILE
     shown = str(Path(templates_dir.name) / RULES_FILE)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(Problem("the period-word table is missing", file=shown)) from None
+        return None
     data, lines = load_yaml(text, shown)
     entries = data.get("rules") if isinstance(data, dict) else None
     if not isinstance(entries, list):

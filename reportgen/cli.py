@@ -62,6 +62,8 @@ def _figures(args) -> int:
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
     render = {"table": listing.figures_table, "json": listing.figures_json, "csv": listing.figures_csv}
     sys.stdout.write(render[args.format](results))
+    for warning in results.figures.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
     if results.failed:
         sys.stderr.write(listing.failed_checks_text(results.failed))
         return EXIT_CHECK

@@ -39,7 +39,7 @@ class Provenance:
     data_sha256: str | None = None
     formula: str | None = None
     note: str | None = None
-    value_date: str | None = None      # a dated registry value: the day it became true
+    dated: str | None = None           # a dated registry value: the day it became true
 
     def as_dict(self) -> dict:
         return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.__dict__.items()
@@ -211,7 +211,7 @@ def _registry_value(fid: str, spec: FigureSpec, timeframe: Timeframe, warnings: 
         warnings.append(f"figures.{fid} ({spec.label}): the latest value, of {latest.date.isoformat()}, "
                         f"is older than {timeframe.period.name}, which starts {timeframe.period.start}")
     return _tidy(float(latest.value)), Provenance("registry", note=latest.source,
-                                                  value_date=latest.date.isoformat())
+                                                  dated=latest.date.isoformat())
 
 
 def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe, *,

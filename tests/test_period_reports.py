@@ -172,3 +172,13 @@ def test_a_figure_says_whether_it_is_a_stock_a_flow_or_monthly(tmp_path):
     assert {spec[f].time_quantity for f in ("dibao_monthly_amount", "dibao_amount", "labour")} == {
         "monthly", "flow", "stock"}
     assert pd.Series([s.quantity for s in spec.values()]).notna().all()  # every figure declares it
+
+
+def test_a_meeting_keyed_by_its_delivery_day_must_agree_with_its_date(tmp_path):
+    root = copy_project(tmp_path)
+    registry = root / "figures.yaml"
+    text = registry.read_text(encoding="utf-8")
+    assert "  2023@2024-01-15:\n" in text
+    registry.write_text(text.replace("    date: 2024-01-15\n", "    date: 2024-01-16\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"meetings\.2023@2024-01-15\.date: the meeting's date differs"):
+        load_registry(registry)

@@ -9,8 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reportgen.engine import formula
+from reportgen.engine.periods import EXAMPLES, parse_period
 from reportgen.engine.yamlload import line_of, load_yaml
-from reportgen.errors import ConfigError, Problem
+from reportgen.errors import ConfigError, PeriodError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
@@ -224,6 +225,26 @@ def _check_dated_values(fig: FigureSpec, at: tuple, add) -> None:
         add(at + ("quantity",), "dated registry values are stocks or flows", fig.quantity, "stock or flow")
 
 
+def _check_meeting(key: str, meeting: dict, add) -> None:
+    """A meeting is keyed by a period, or PERIOD@YYYY-MM-DD whose date is the meeting's day."""
+    name, _, day = key.partition("@")
+    try:
+        parse_period(name)
+    except PeriodError:
+        add(("meetings", key), "a meeting is keyed by its period", key, f"{EXAMPLES}, or PERIOD@YYYY-MM-DD")
+        return
+    if not day:
+        return
+    try:
+        delivered = dt.date.fromisoformat(day)
+    except ValueError:
+        add(("meetings", key), "malformed delivery date in the key", key, "PERIOD@YYYY-MM-DD")
+        return
+    if meeting.get("date", delivered) != delivered:
+        add(("meetings", key, "date"), "the meeting's date differs from the day in its key",
+            str(meeting.get("date")), delivered.isoformat())
+
+
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
     # ids that are defined but failed validation: their own problem is reported, not "unknown"
@@ -318,6 +339,8 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
             continue
         for n in sorted(names - known_figures):
             add(("checks", cid, "assert"), "names an unknown figure", n)
+    for key, meeting in reg.meetings.items():
+        _check_meeting(key, meeting, add)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
         if not (reg.path.parent / "templates" / doc.template).is_file():

@@ -182,3 +182,14 @@ def test_a_meeting_keyed_by_its_delivery_day_must_agree_with_its_date(tmp_path):
     registry.write_text(text.replace("    date: 2024-01-15\n", "    date: 2024-01-16\n", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"meetings\.2023@2024-01-15\.date: the meeting's date differs"):
         load_registry(registry)
+
+
+def test_words_of_a_report_given_within_the_year_are_caught_when_it_is_given_later(repo_project):
+    rules = lint.load_rules(repo_project.root / "templates")
+    written = _text(repo_project, "2023")  # delivered at its cut-off: 去年 is 2022
+    assert not lint.lint_text(written, repo_project.timeframe("2023"), rules, "report")
+    later = repo_project.timeframe("2023@2024-01-15")
+    hits = lint.lint_text(written, later, rules, "report")
+    assert {h.phrase for h in hits} >= {"去年", "明年"}
+    assert any(h.sentence.startswith("在去年") for h in hits)
+    assert not lint.lint_text(_text(repo_project, "2023@2024-01-15"), later, rules, "report")

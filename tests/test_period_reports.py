@@ -193,3 +193,15 @@ def test_words_of_a_report_given_within_the_year_are_caught_when_it_is_given_lat
     assert {h.phrase for h in hits} >= {"去年", "明年"}
     assert any(h.sentence.startswith("在去年") for h in hits)
     assert not lint.lint_text(_text(repo_project, "2023@2024-01-15"), later, rules, "report")
+
+
+def test_a_project_without_the_lint_table_builds_and_says_so(tmp_path):
+    from reportgen.build import build
+
+    root = copy_project(tmp_path)
+    (root / "templates" / lint.RULES_FILE).unlink()
+    project = load_project(root)
+    result = build(project, project.timeframe("2023Q2"), root / "output", ("brief",), formats=("html",),
+                   record=False)
+    assert any(lint.RULES_FILE in w and "not checked" in w for w in result.warnings)
+    assert (root / "output" / "2023Q2" / "brief.html").is_file()

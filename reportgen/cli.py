@@ -63,7 +63,7 @@ def _figures(args) -> int:
     render = {"table": listing.figures_table, "json": listing.figures_json, "csv": listing.figures_csv}
     sys.stdout.write(render[args.format](results))
     for warning in results.figures.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(scrub(f"warning: {warning}") + "\n")
     if results.failed:
         sys.stderr.write(listing.failed_checks_text(results.failed))
         return EXIT_CHECK
@@ -104,9 +104,9 @@ def _report_build(result) -> None:
     for line in result.font_substitutions:
         sys.stderr.write(f"font: {line}\n")
     for warning in result.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(scrub(f"warning: {warning}") + "\n")
     for hit in result.lint_hits:
-        sys.stderr.write(f"period word: {result.timeframe.name} {hit}\n")
+        sys.stderr.write(scrub(f"period word: {result.timeframe.name} {hit}") + "\n")
     for doc in result.documents:
         for name in doc.files.values():
             sys.stdout.write(f"{result.folder / name}\n")

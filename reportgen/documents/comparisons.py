@@ -53,12 +53,16 @@ class Comparer:
             return spec.values is not None and spec.values[0].date <= earlier.cutoff
         if spec.kind != "ledger" or spec.date is None:
             return False
-        dates = self._project.ledgers[spec.source].frame[spec.date].dropna()
-        if dates.empty:
-            return False
-        first = pd.Timestamp(dates.min()).date()
+        ledger = self._project.ledgers[spec.source]
         start, end, _ = earlier.window(spec.window)
         needed = start or end
+        declared = ledger.spec.dates.first if ledger.spec.dates else None
+        if declared is not None:  # sources.<name>.dates.from: the first day the ledger records
+            return declared <= needed
+        dates = ledger.frame[spec.date].dropna()
+        if dates.empty:
+            return False
+        first = pd.Timestamp(dates.min()).date()  # undeclared: the month of its first row
         return (first.year, first.month) <= (needed.year, needed.month)
 
     def __call__(self, figure: Figure) -> str:

@@ -6,12 +6,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from reportgen.engine import formula
-from reportgen.engine.periods import EXAMPLES, parse_period
+from reportgen.engine import formula, time_checks
 from reportgen.engine.yamlload import line_of, load_yaml
-from reportgen.errors import ConfigError, PeriodError, Problem
+from reportgen.errors import ConfigError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
@@ -31,6 +30,25 @@ class ColumnSpec(_Frozen):
     max: float | dt.date | None = None
 
 
+PERS = ("day", "month", "quarter", "half", "year")
+
+
+class UniqueSpec(_Frozen):
+    """One row per value of `columns` (per `per` of the `date` column when given)."""
+
+    columns: tuple[str, ...]
+    date: str | None = None
+    per: Literal["day", "month", "quarter", "half", "year"] | None = None
+
+
+class DateRangeSpec(_Frozen):
+    """The days a ledger records: every date in it lies within, and no period reaches beyond."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    first: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
 class SourceSpec(_Frozen):
     file: str
     sheet: str | None = None
@@ -40,6 +58,22 @@ class SourceSpec(_Frozen):
     personal: tuple[str, ...] = ()
     columns: dict[str, ColumnSpec]
     extra_columns: tuple[str, ...] = ()
+    unique: tuple[UniqueSpec, ...] = ()
+    dates: DateRangeSpec | None = None
+    not_empty: bool | tuple[str, ...] = False
+
+    @field_validator("unique", mode="before")
+    @classmethod
+    def _one_rule_alone(cls, value):
+        return [value] if isinstance(value, dict) else value  # unique: {columns: [..]} is one rule
+
+    @field_validator("not_empty", mode="before")
+    @classmethod
+    def _windows_or_all(cls, value):
+        windows = (*(w for w in WINDOWS if w != "all"), "quarters")
+        if isinstance(value, bool) or (isinstance(value, list) and all(w in windows for w in value)):
+            return value
+        raise ValueError(f"expected true, false or a list of windows out of {', '.join(windows)}")
 
 
 class QuarterWindow(_Frozen):
@@ -52,13 +86,6 @@ class DatedValue(_Frozen):
     date: dt.date
     value: float | int
     source: str
-
-
-# Which windows suit each quantity: a stock is a state on a day, a flow adds up over a span, a
-# monthly figure is one month's amount (paid in the cut-off's month, or a monthly rate at the cut-off).
-QUANTITY_WINDOWS = {"stock": ("as_of", "year_start", "before_period", "all"),
-                    "flow": ("ytd", "period", "period_ytd", "span", "all", "quarters"),
-                    "monthly": ("month", "as_of")}
 
 
 class FigureSpec(_Frozen):
@@ -157,6 +184,8 @@ def _pydantic_problems(exc: ValidationError, prefix: tuple, file: str, lines: di
             message, expected = "required key is missing", None
         elif err["type"] == "extra_forbidden":
             message, expected = "unknown key", None
+        elif err["type"] == "value_error":
+            message, expected = "not allowed", str(err["ctx"]["error"]).removeprefix("expected ")
         else:
             message, expected = err["msg"], None
         if loc in seen:
@@ -213,36 +242,25 @@ def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
                         f"one of {', '.join(spec.values)}")
 
 
-def _check_dated_values(fig: FigureSpec, at: tuple, add) -> None:
-    """Dated registry values: at least one, in date order, no two on one day; stock or flow."""
-    days = [v.date for v in fig.values]
-    if not days:
-        add(at + ("values",), "a registry figure needs at least one dated value")
-    elif days != sorted(set(days)):
-        add(at + ("values",), "dated values must run in date order, one per day",
-            ", ".join(d.isoformat() for d in days))
-    if fig.quantity == "monthly":
-        add(at + ("quantity",), "dated registry values are stocks or flows", fig.quantity, "stock or flow")
-
-
-def _check_meeting(key: str, meeting: dict, add) -> None:
-    """A meeting is keyed by a period, or PERIOD@YYYY-MM-DD whose date is the meeting's day."""
-    name, _, day = key.partition("@")
-    try:
-        parse_period(name)
-    except PeriodError:
-        add(("meetings", key), "a meeting is keyed by its period", key, f"{EXAMPLES}, or PERIOD@YYYY-MM-DD")
-        return
-    if not day:
-        return
-    try:
-        delivered = dt.date.fromisoformat(day)
-    except ValueError:
-        add(("meetings", key), "malformed delivery date in the key", key, "PERIOD@YYYY-MM-DD")
-        return
-    if meeting.get("date", delivered) != delivered:
-        add(("meetings", key, "date"), "the meeting's date differs from the day in its key",
-            str(meeting.get("date")), delivered.isoformat())
+def _check_source_rules(name: str, src: SourceSpec, add) -> None:
+    """The declared constraints of one source (unique, dates) name its own columns."""
+    for index, rule in enumerate(src.unique):
+        at = ("sources", name, "unique", index)
+        for col in rule.columns:
+            if col not in src.columns:
+                add(at + ("columns",), "unknown column", col, f"a column of {name}")
+        if not rule.columns:
+            add(at + ("columns",), "names no column", None, "at least one column")
+        if rule.date is not None and src.columns.get(rule.date, None) is None:
+            add(at + ("date",), "unknown column", rule.date, f"a date column of {name}")
+        elif rule.date is not None and src.columns[rule.date].type != "date":
+            add(at + ("date",), "not a date column", rule.date)
+        if (rule.date is None) != (rule.per is None):
+            add(at, "date and per go together", rule.date or rule.per,
+                f"both date: <a date column> and per: one of {', '.join(PERS)}, or neither")
+    if src.dates and src.dates.first and src.dates.until and src.dates.first > src.dates.until:
+        add(("sources", name, "dates"), "from is after until", src.dates.first.isoformat(),
+            f"a day on or before {src.dates.until.isoformat()}")
 
 
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
@@ -275,6 +293,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                 elif spec.type not in ("int", "number", "date"):
                     add(("sources", name, "columns", col, bound), f"{bound} applies to numbers and dates",
                         spec.type)
+        _check_source_rules(name, src, add)
     for fid, fig in reg.figures.items():
         at = ("figures", fid)
         if not fid.isidentifier():
@@ -285,12 +304,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
             continue
         if fig.kind == "registry" and fig.value is not None and not fig.note:
             add(at, "a registry value needs a note saying where it comes from")
-        if fig.values is not None:
-            _check_dated_values(fig, at, add)
-        window = "quarters" if isinstance(fig.window, QuarterWindow) else fig.window
-        if fig.quantity and fig.kind == "ledger" and window and window not in QUANTITY_WINDOWS[fig.quantity]:
-            add(at + ("window",), f"a {fig.quantity} figure takes another window", window,
-                f"for a {fig.quantity}: {', '.join(QUANTITY_WINDOWS[fig.quantity])}")
+        time_checks.check_figure(fig, at, add)
         if fig.kind == "formula":
             try:
                 names = formula.names(fig.formula)
@@ -340,7 +354,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         for n in sorted(names - known_figures):
             add(("checks", cid, "assert"), "names an unknown figure", n)
     for key, meeting in reg.meetings.items():
-        _check_meeting(key, meeting, add)
+        time_checks.check_meeting(key, meeting, add)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
         if not (reg.path.parent / "templates" / doc.template).is_file():
@@ -371,6 +385,8 @@ def load_registry(path: Path | str = "figures.yaml") -> Registry:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(Problem("file not found", file=str(path))) from None
+    except IsADirectoryError:
+        raise ConfigError(Problem("is a folder", file=str(path), expected="the registry file")) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(Problem(f"not UTF-8 text (byte {exc.start})", file=str(path))) from None
     data, lines = load_yaml(text, str(path))

@@ -32,3 +32,19 @@ def h1_build(repo_project, tmp_path_factory):
     """The demo's default period built once for the whole session, into a private folder."""
     out = tmp_path_factory.mktemp("output")
     return build(repo_project, repo_project.timeframe(), out)
+
+
+@pytest.fixture(scope="session")
+def period_report(repo_project):
+    """period -> (results, the report's text), each period evaluated and rendered once per session."""
+    from reportgen.build import render_document
+    from reportgen.engine.project import evaluate
+
+    cache: dict = {}
+
+    def rendered(period: str):
+        if period not in cache:
+            results = evaluate(repo_project, repo_project.timeframe(period))
+            cache[period] = results, render_document(repo_project, results, "report")[0].plain_text()
+        return cache[period]
+    return rendered

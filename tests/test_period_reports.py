@@ -21,36 +21,20 @@ from reportgen.variants import DEFAULT_VARIANTS
 COMPARED = ("chronic_certifications", "welfare_job_subsidy_ytd", "employment_rate", "loans_amount")
 
 
-_RENDERED: dict = {}
-
-
-def _rendered(project, period: str):
-    """The report of a period as text, rendered once per project and period."""
-    key = (id(project), period)
-    if key not in _RENDERED:
-        results = evaluate(project, project.timeframe(period))
-        _RENDERED[key] = results, render_document(project, results, "report")[0].plain_text()
-    return _RENDERED[key]
-
-
-def _text(project, period: str) -> str:
-    return _rendered(project, period)[1]
-
-
 @pytest.mark.parametrize("period", ["2023", "2023@2024-01-15"])
-def test_the_full_year_states_the_years_dibao_total_and_names_december(repo_project, period):
+def test_the_full_year_states_the_years_dibao_total_and_names_december(repo_project, period, period_report):
     ledger = repo_project.ledgers["dibao_payments"].frame
     in_year = ledger[ledger["发放月份"].dt.year == 2023]
     december = in_year[in_year["发放月份"].dt.month == 12]
-    text = _text(repo_project, period)
+    text = period_report(period)[1]
     total, monthly = zhnum.wan(float(in_year["发放金额"].sum())), zhnum.wan(float(december["发放金额"].sum()))
     assert re.search(f"全年发放低保金{re.escape(total)}(，同比[^，]+)?，其中12月发放{re.escape(monthly)}。", text)
     assert "月发放金额" not in text.replace("12月发放金额", "")
 
 
 @pytest.mark.parametrize("period", ["2023Q3", "2023H2", "2023Q4"])
-def test_a_later_quarter_or_half_states_its_own_flows_never_year_to_date(repo_project, period):
-    results, text = _rendered(repo_project, period)
+def test_a_later_quarter_or_half_states_its_own_flows_never_year_to_date(repo_project, period, period_report):
+    results, text = period_report(period)
     frame = repo_project.timeframe(period)
     payments = repo_project.ledgers["welfare_job_payments"].frame
     months = payments["发放月份"].dt.date
@@ -65,8 +49,8 @@ def test_a_later_quarter_or_half_states_its_own_flows_never_year_to_date(repo_pr
 
 
 @pytest.mark.parametrize("period", DEFAULT_VARIANTS)
-def test_comparisons_are_worded_from_the_two_periods(repo_project, period):
-    results, text = _rendered(repo_project, period)
+def test_comparisons_are_worded_from_the_two_periods(repo_project, period, period_report):
+    results, text = period_report(period)
     frame = results.figures.timeframe
     earlier = compute(repo_project.registry, repo_project.ledgers, comparisons.earlier_timeframe(frame),
                       earlier=True)
@@ -78,15 +62,15 @@ def test_comparisons_are_worded_from_the_two_periods(repo_project, period):
         assert f"{figure}，{word}{zhnum.change(figure.value, earlier[fid].value, kind, unit)}" in text, fid
 
 
-def test_comparisons_rise_fall_stay_level_and_rates_take_percentage_points(repo_project):
-    stated = " ".join(_text(repo_project, period) for period in DEFAULT_VARIANTS)
+def test_comparisons_rise_fall_stay_level_and_rates_take_percentage_points(repo_project, period_report):
+    stated = " ".join(period_report(period)[1] for period in DEFAULT_VARIANTS)
     for rise_or_fall in ("同比增加", "同比减少", "环比增加", "环比减少", "个百分点"):
         assert rise_or_fall in stated, rise_or_fall
-    figures = evaluate(repo_project, repo_project.timeframe("2023Q3")).figures
+    figures = period_report("2023Q3")[0].figures
     for fid in COMPARED:  # the same value on both sides reads 持平, whatever its unit
         assert comparisons.phrase("环比", figures[fid], figures[fid].value) == "环比持平"
     rate = figures["employment_rate"]
-    lower = evaluate(repo_project, repo_project.timeframe("2023Q4")).figures["employment_rate"].value
+    lower = period_report("2023Q4")[0].figures["employment_rate"].value
     assert rate.value != lower
     worded = comparisons.phrase("同比", rate, lower)
     assert worded.endswith("个百分点") and worded.startswith("同比提高" if rate.value > lower else "同比降低")
@@ -125,25 +109,25 @@ def test_the_lint_catches_a_planted_phrase_in_a_full_year_report(tmp_path, capsy
     assert main(["--root", str(root), "build", "--period", "2023H1", "--documents", "report"]) == 0
 
 
-def test_the_lint_table_is_data_an_office_extends(tmp_path, repo_project):
+def test_the_lint_table_is_data_an_office_extends(tmp_path, repo_project, period_report):
     root = copy_project(tmp_path)
     table = root / "templates" / lint.RULES_FILE
     table.write_text(table.read_text(encoding="utf-8")
                      + "  - kinds: [quarter]\n    phrases: [有目共睹, 各项工作]\n    why: 本乡自定\n", encoding="utf-8")
     rules = lint.load_rules(root / "templates")
     frame = repo_project.timeframe("2023Q2")
-    hits = lint.lint_text(_text(repo_project, "2023Q2"), frame, rules, "report")
+    hits = lint.lint_text(period_report("2023Q2")[1], frame, rules, "report")
     assert hits and {h.phrase for h in hits} == {"各项工作"} and all("各项工作" in h.sentence for h in hits)
     table.write_text("rules:\n  - kinds: [month]\n    phrases: [今年]\n    why: x\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"period_lint.yaml:2 .*unknown period kind.*month"):
         lint.load_rules(root / "templates")
 
 
-def test_registry_values_are_taken_by_date_and_warn_when_old(repo_project):
+def test_registry_values_are_taken_by_date_and_warn_when_old(repo_project, period_report):
     dated = {fid: spec for fid, spec in repo_project.registry.figures.items() if spec.values is not None}
     assert {"home_teaching_people", "clinics_standardised", "housing_monitored_households"} <= set(dated)
     for period in DEFAULT_VARIANTS:
-        figures = evaluate(repo_project, repo_project.timeframe(period)).figures
+        figures = period_report(period)[0].figures
         frame = figures.timeframe
         for fid, spec in dated.items():
             if spec.time_quantity != "stock":
@@ -154,12 +138,12 @@ def test_registry_values_are_taken_by_date_and_warn_when_old(repo_project):
             assert warned == (latest.date < frame.period.start), (period, fid)
 
 
-def test_the_distribution_plan_is_said_made_only_once_its_event_is_dated(repo_project):
+def test_the_distribution_plan_is_said_made_only_once_its_event_is_dated(repo_project, period_report):
     event = repo_project.registry.figures["solar_distribution_plan"].values[0]
     for period in DEFAULT_VARIANTS:
         frame = repo_project.timeframe(period)
         made = event.date <= frame.cutoff
-        assert ("制定了2023年分配方案进行分配" in _text(repo_project, period)) == made, period
+        assert ("制定了2023年分配方案进行分配" in period_report(period)[1]) == made, period
     assert repo_project.timeframe("2023Q1").cutoff < event.date < repo_project.timeframe("2023H1").cutoff
 
 
@@ -190,15 +174,15 @@ def test_a_meeting_keyed_by_its_delivery_day_must_agree_with_its_date(tmp_path):
         load_registry(registry)
 
 
-def test_words_of_a_report_given_within_the_year_are_caught_when_it_is_given_later(repo_project):
+def test_words_of_a_report_given_within_the_year_are_caught_when_it_is_given_later(repo_project, period_report):
     rules = lint.load_rules(repo_project.root / "templates")
-    written = _text(repo_project, "2023")  # delivered at its cut-off: 去年 is 2022
+    written = period_report("2023")[1]  # delivered at its cut-off: 去年 is 2022
     assert not lint.lint_text(written, repo_project.timeframe("2023"), rules, "report")
     later = repo_project.timeframe("2023@2024-01-15")
     hits = lint.lint_text(written, later, rules, "report")
     assert {h.phrase for h in hits} >= {"去年", "明年"}
     assert any(h.sentence.startswith("在去年") for h in hits)
-    assert not lint.lint_text(_text(repo_project, "2023@2024-01-15"), later, rules, "report")
+    assert not lint.lint_text(period_report("2023@2024-01-15")[1], later, rules, "report")
 
 
 def test_a_project_without_the_lint_table_builds_and_says_so(tmp_path):

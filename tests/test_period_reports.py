@@ -9,6 +9,7 @@ import pytest
 from conftest import copy_project
 
 from reportgen import zhnum
+from reportgen.batch.variants import DEFAULT_VARIANTS
 from reportgen.build import render_document
 from reportgen.cli import main
 from reportgen.documents import comparisons, lint
@@ -16,7 +17,6 @@ from reportgen.engine.config import load_registry
 from reportgen.engine.figures import compute
 from reportgen.engine.project import evaluate, load_project
 from reportgen.errors import ConfigError
-from reportgen.variants import DEFAULT_VARIANTS
 
 COMPARED = ("chronic_certifications", "welfare_job_subsidy_ytd", "employment_rate", "loans_amount")
 

@@ -144,6 +144,22 @@ class DocumentSpec(_Frozen):
     compare_with_previous_period: bool = False
 
 
+class TownshipSpec(_Frozen):
+    villages: tuple[str, ...] = ()
+    report: dict[str, str | int | dt.date] = Field(default_factory=dict)  # overrides of report:
+
+
+class UnitsSpec(_Frozen):
+    """A county, its townships and their villages (reportgen.batch.units reads it)."""
+
+    county: str
+    column: str = "乡镇"             # the ledgers' column naming each row's township
+    village_column: str = "村"
+    townships: dict[str, TownshipSpec]
+    documents: dict[str, DocumentSpec] = Field(default_factory=dict)  # the county's own documents
+    not_additive: tuple[str, ...] = ()  # count/sum/nunique figures a county does not get by summing
+
+
 class PeriodsSpec(_Frozen):
     default: str
     cutoffs: dict[str, dt.date] = Field(default_factory=dict)
@@ -160,6 +176,7 @@ class Registry(_Frozen):
     checks: dict[str, CheckSpec] = Field(default_factory=dict)
     documents: dict[str, DocumentSpec] = Field(
         default_factory=lambda: {"report": DocumentSpec(template="report.md.j2")})
+    units: UnitsSpec | None = None
     path: Path = Path("figures.yaml")
     lines: dict = Field(default_factory=dict, exclude=True, repr=False)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from reportgen import output_folder
 from reportgen.audit import listing
 from reportgen.audit.ledger import forget_build, record_build, sha256_of
+from reportgen.documents import comparisons, lint, templating
 from reportgen.documents import model as document_model
-from reportgen.documents import templating
 from reportgen.engine.figures import FigureSet, compute, compute_breakdown
 from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results, evaluate
@@ -46,6 +46,7 @@ class BuildResult:
     results: Results
     font_substitutions: tuple[str, ...] = ()
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    lint_hits: tuple = ()             # period words out of place, written anyway under --force
 
 
 class _UsageRecorder(Mapping):
@@ -72,17 +73,18 @@ def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
     """What a document's template sees besides `f`, `report` and `period`: the meeting, figures of a
     year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
     spec = project.registry.documents[name]
-    context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
+    context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.name)),
+                     "compare": comparisons.Comparer(project, timeframe)}
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
-        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier).figures)
+        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier, earlier=True).figures)
                            if covered else None)
     if spec.compare_with_previous_period:
         earlier = timeframe.previous_period()
         covered = earlier.period.start >= project.coverage[0]
         context["prev_period"] = (templating.FigureNamespace(
-            compute(project.registry, project.ledgers, earlier).figures) if covered else None)
+            compute(project.registry, project.ledgers, earlier, earlier=True).figures) if covered else None)
     if spec.breakdown:
         context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
                                                  list(spec.breakdown.figures), spec.breakdown.by)
@@ -163,8 +165,11 @@ def _settle_pdfs(jobs: list, earlier: int, exc: BaseException) -> None:
 
 def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tuple[str, ...] | None = None,
           formats: tuple[str, ...] = ("docx", "html", "pdf"),
-          progress: Callable[[str], None] | None = None, record: bool = True) -> BuildResult:
-    """Compute, check, render and write every document; the period folder changes only if all succeed."""
+          progress: Callable[[str], None] | None = None, record: bool = True, force: bool = False) -> BuildResult:
+    """Compute, check, render and write every document; the period folder changes only if all succeed.
+
+    The period-word lint reads every document; a hit stops the build (CheckFailed) unless `force`,
+    which writes the files and returns the hits in `lint_hits`."""
     say = progress or (lambda _msg: None)
     if "pdf" in formats:  # WeasyPrint loads in a helper process while the figures are computed
         from reportgen.documents.writers.pdf_worker import prestart
@@ -180,21 +185,28 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     for name in ("style.css", "fonts.conf"):  # read into the HTML and the PDF: a link out is refused
         templating.confined(templates, templates / name, f"templates/{name}")
     results = evaluate(project, timeframe)
-    rendered = []
+    rendered, hits = [], []
+    rules = lint.load_rules(templates)
     for name in documents:
-        say(f"{timeframe.period.name}: rendering {name}")
+        say(f"{timeframe.name}: rendering {name}")
         rendered.append((name, *render_document(project, results, name)))
+        if rules is not None:
+            hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
+    if not force:
+        lint.require_clean(hits, timeframe)
     output_folder.ensure_folder(out_root, create=True)
-    held = output_folder.Staging(out_root, timeframe.period.name, lambda msg: say(f"{timeframe.period.name}: {msg}"))
+    held = output_folder.Staging(out_root, timeframe.name, lambda msg: say(f"{timeframe.name}: {msg}"))
     staging = held.path
     jobs: list = []  # the PDFs in flight, one per document in order
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
         built, fonts, warnings = [], [], list(results.figures.warnings)
+        if rules is None:
+            warnings.append(f"templates/{lint.RULES_FILE} is missing: the period words were not checked")
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,
-                                   lambda msg: say(f"{timeframe.period.name}: {msg}"), jobs)
+                                   lambda msg: say(f"{timeframe.name}: {msg}"), jobs)
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
         for index, job in enumerate(jobs):
             at = index
@@ -212,8 +224,9 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         }
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
-        target = out_root / timeframe.period.name
-        result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
+        target = out_root / timeframe.name
+        result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings),
+                             tuple(hits))
         publish(result, staging, out_root, project.ledgers if record else None, say)
     except BaseException as exc:
         try:
@@ -232,7 +245,7 @@ def publish(result: BuildResult, staging: Path, out_root: Path, ledgers: Mapping
     output/ is always one the build ledger knows.  A ledger that cannot be written stops the build
     before anything moved; a swap that fails takes the record back."""
     db = out_root / "ledger.sqlite"
-    with output_folder.locked(out_root, lambda msg: say(f"{result.timeframe.period.name}: {msg}")):
+    with output_folder.locked(out_root, lambda msg: say(f"{result.timeframe.name}: {msg}")):
         build_id = record_build(db, result, ledgers) if ledgers is not None else None
         try:
             output_folder.swap_in(staging, result.folder)

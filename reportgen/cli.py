@@ -30,13 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
     p.add_argument("--documents", nargs="+", default=None, metavar="NAME",
                    help="documents to build (default: every document in figures.yaml)")
+    p.add_argument("--force", action="store_true",
+                   help="write the files even when the period-word lint finds something (exit code 3)")
     p.add_argument("--unit", default=None, metavar="NAME|all",
                    help="a township or the county of figures.yaml's units, or all of them (default: all)")
 
     p = sub.add_parser("variants", help="build several periods in one run, loading the ledgers once")
     p.add_argument("--periods", nargs="+", default=None,
-                   help="periods to build (default: 2023Q1 2023H1 2023Q1-Q3 2023)")
+                   help="periods to build, PERIOD or PERIOD@DELIVERY-DATE (default: every kind of 2023)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
+    p.add_argument("--force", action="store_true",
+                   help="write the files even when the period-word lint finds something (exit code 3)")
 
     p = sub.add_parser("batch", help="build units × periods in parallel, locally or on a Dask cluster")
     p.add_argument("--units", default="all", help="all, or unit names separated by commas")
@@ -111,9 +115,9 @@ def _build(args) -> int:
     out = args.out or args.root / "output"
     documents = tuple(args.documents) if args.documents else None
     result = build(project, project.timeframe(args.period, args.as_of), out, documents,
-                   progress=lambda msg: sys.stderr.write(msg + "\n"))
+                   progress=lambda msg: sys.stderr.write(msg + "\n"), force=args.force)
     _report_build(result)
-    return EXIT_OK
+    return EXIT_CHECK if result.lint_hits else EXIT_OK
 
 
 def _report_build(result, fonts_shown: set | None = None) -> None:
@@ -124,6 +128,8 @@ def _report_build(result, fonts_shown: set | None = None) -> None:
             fonts_shown.add(line)
     for warning in result.warnings:
         sys.stderr.write(scrub(f"warning: {warning}") + "\n")
+    for hit in result.lint_hits:
+        sys.stderr.write(scrub(f"period word: {result.timeframe.name} {hit}") + "\n")
     for doc in result.documents:
         for name in doc.files.values():
             sys.stdout.write(f"{result.folder / name}\n")
@@ -137,10 +143,10 @@ def _variants(args) -> int:
     project = load_project(args.root)
     periods = tuple(args.periods or DEFAULT_VARIANTS)
     results = build_variants(project, periods, args.out or args.root / "output",
-                             progress=lambda msg: sys.stderr.write(msg + "\n"))
+                             progress=lambda msg: sys.stderr.write(msg + "\n"), force=args.force)
     for result in results:
         _report_build(result)
-    return EXIT_OK
+    return EXIT_CHECK if any(r.lint_hits for r in results) else EXIT_OK
 
 
 def _batch(args) -> int:

@@ -63,3 +63,19 @@ def files_apart_from_timestamps(path: Path) -> dict[str, bytes]:
     parts["docProps/core.xml"] = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"",
                                         parts["docProps/core.xml"])
     return parts
+
+
+@pytest.fixture(scope="session")
+def period_report(repo_project):
+    """period -> (results, the report's text), each period evaluated and rendered once per session."""
+    from reportgen.build import render_document
+    from reportgen.engine.project import evaluate
+
+    cache: dict = {}
+
+    def rendered(period: str):
+        if period not in cache:
+            results = evaluate(repo_project, repo_project.timeframe(period))
+            cache[period] = results, render_document(repo_project, results, "report")[0].plain_text()
+        return cache[period]
+    return rendered

@@ -39,7 +39,8 @@ def test_one_more_dibao_household_moves_exactly_its_figures(tmp_path, repo_proje
     project = load_project(root)
     after = evaluate(project, project.timeframe()).figures
     changed = {fid for fid in before.figures if before[fid].value != after[fid].value}
-    assert changed == {"dibao_households", "dibao_people", "dibao_monthly_amount"}
+    assert changed == {"dibao_households", "dibao_people", "dibao_monthly_amount", "dibao_amount"}
+    assert after["dibao_amount"].value == pytest.approx(before["dibao_amount"].value + per_person * 2)
     assert after["dibao_households"].value == before["dibao_households"].value + 1
     assert after["dibao_people"].value == before["dibao_people"].value + 2
     assert after["dibao_monthly_amount"].value == pytest.approx(before["dibao_monthly_amount"].value + per_person * 2)

@@ -20,6 +20,8 @@ PHRASE = re.compile(
 _SCALE = {"万元": 10_000, "余万元": 10_000, "多万元": 10_000, "万余元": 10_000, "亿元": 100_000_000,
           "%": Decimal("0.01")}
 APPROXIMATE = ("余万元", "多万元", "万余元")
+# "同比增加13人", "环比提高0.1个百分点": a difference between two periods, not a figure of the registry
+COMPARISON = re.compile(r"(?:同比|环比)(?:增加|减少|提高|降低|增长|下降)$")
 WHOLE_UNITS = ("户", "人", "个", "户次", "人次", "户人")
 
 
@@ -76,6 +78,8 @@ def find_phrases(normalized: str) -> list[Phrase]:
     """Every stated figure of a normalized text, X户Y人 taken whole, in order."""
     phrases = []
     for match in PHRASE.finditer(normalized):
+        if COMPARISON.search(normalized, max(0, match.start() - 4), match.start()):
+            continue
         if match["households"] is not None:
             numbers, unit, written = (match["households"], match["people"]), "户人", "户人"
         else:

@@ -85,7 +85,7 @@ def _outcome(future, job) -> JobOutput:
     except Exception as exc:
         from reportgen.errors import EXIT_INTERNAL
 
-        return JobOutput(job.unit, job.timeframe.period.name,
+        return JobOutput(job.unit, job.timeframe.name,
                          error=f"the worker failed ({type(exc).__name__}): {exc}", exit_code=EXIT_INTERNAL)
 
 

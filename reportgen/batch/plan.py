@@ -20,7 +20,7 @@ class Job:
 
     @property
     def label(self) -> str:
-        return f"{self.timeframe.period.name}/{self.unit.name}" if self.unit.folder else self.timeframe.period.name
+        return f"{self.timeframe.name}/{self.unit.name}" if self.unit.folder else self.timeframe.name
 
 
 def parse_list(text: str | list[str] | None) -> list[str]:

@@ -68,7 +68,7 @@ class _Client:
     def __init__(self, project: Project, jobs: list[Job], out_root: Path, record: bool,
                  result: BatchResult) -> None:
         self.project, self.out_root, self.record, self.result = project, out_root, record, result
-        self.jobs = {(job.unit, job.timeframe.period.name): job for job in jobs}
+        self.jobs = {(job.unit, job.timeframe.name): job for job in jobs}
         self.values: dict[tuple[str, str], dict | None] = {}  # (period, township) -> values, None if failed
         self.counties: list[JobOutput] = []
 
@@ -133,7 +133,7 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
     from reportgen.audit import listing
     from reportgen.audit.ledger import sha256_of
 
-    period = job.timeframe.period.name
+    period = job.timeframe.name
     parent = out_root / period if job.unit.folder else out_root
     target = parent / (job.unit.folder or period)
     output_folder.ensure_folder(parent, create=True)

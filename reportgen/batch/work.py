@@ -83,7 +83,7 @@ def _project(bundle: Bundle, unit: Unit) -> Project:
 
 def run_job(bundle: Bundle, job) -> JobOutput:
     """Render the job's documents; never raises, so one failing unit costs no other its output."""
-    out = JobOutput(job.unit, job.timeframe.period.name)
+    out = JobOutput(job.unit, job.timeframe.name)
     try:
         _render(_project(bundle, job.unit), job, out)
     except ReportgenError as exc:
@@ -98,6 +98,7 @@ def run_job(bundle: Bundle, job) -> JobOutput:
 
 def _render(project: Project, job, out: JobOutput) -> None:
     from reportgen.build import render_document
+    from reportgen.documents import lint
     from reportgen.documents.writers.docx import write_docx
     from reportgen.documents.writers.html import render_html
     from reportgen.documents.writers.pdf import write_pdf
@@ -109,9 +110,12 @@ def _render(project: Project, job, out: JobOutput) -> None:
     out.data_sha256 = results.figures.data_sha256
     out.rollup_values = township_values(results.figures)
     templates = project.root / "templates"
+    rules = lint.load_rules(templates)
     with tempfile.TemporaryDirectory(prefix="reportgen-job-") as scratch:
         for name in job.documents:
             doc, used = render_document(project, results, name)
+            if rules is not None:  # the period-word lint, as in every build
+                lint.require_clean(lint.lint_text(doc.plain_text(), job.timeframe, rules, name), job.timeframe)
             html = render_html(doc, templates / "style.css")
             write_docx(doc, Path(scratch) / "doc.docx")
             report = write_pdf(html, Path(scratch) / "doc.pdf", templates)

@@ -8,12 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from reportgen.engine import formula
+from reportgen.engine import formula, time_checks
 from reportgen.engine.yamlload import line_of, load_yaml
 from reportgen.errors import ConfigError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
-WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all")
+WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
+QUANTITIES = ("stock", "flow", "monthly")
 FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
 
 
@@ -69,7 +70,7 @@ class SourceSpec(_Frozen):
     @field_validator("not_empty", mode="before")
     @classmethod
     def _windows_or_all(cls, value):
-        windows = (*WINDOWS[:-1], "quarters")
+        windows = (*(w for w in WINDOWS if w != "all"), "quarters")
         if isinstance(value, bool) or (isinstance(value, list) and all(w in windows for w in value)):
             return value
         raise ValueError(f"expected true, false or a list of windows out of {', '.join(windows)}")
@@ -79,6 +80,14 @@ class QuarterWindow(_Frozen):
     quarters: tuple[int, ...]
 
 
+class DatedValue(_Frozen):
+    """One value of a registry figure, the day it became true and where it is recorded."""
+
+    date: dt.date
+    value: float | int
+    source: str
+
+
 class FigureSpec(_Frozen):
     label: str
     unit: Literal["户", "人", "户次", "人次", "元", "千瓦", "个", "%", ""]
@@ -86,14 +95,17 @@ class FigureSpec(_Frozen):
     where: dict[str, Any] = Field(default_factory=dict)
     measure: Literal["count", "nunique", "sum", "mean", "ratio", "list", "quarters"] | None = None
     column: str | None = None
-    window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all"] | QuarterWindow | None = None
+    window: Literal["as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span",
+                    "before_period"] | QuarterWindow | None = None
     date: str | None = None
     end: str | None = None
     numerator: dict[str, Any] = Field(default_factory=dict)
     order_by: str | None = None
     formula: str | None = None
     value: float | int | None = None
+    values: tuple[DatedValue, ...] | None = None   # a registry figure's dated values
     note: str | None = None
+    quantity: Literal["stock", "flow", "monthly"] | None = None
     wording: Literal["count", "wan", "yu_wan", "percent", "plain", "yuan"] | None = None
 
     @property
@@ -101,6 +113,16 @@ class FigureSpec(_Frozen):
         if self.source is not None:
             return "ledger"
         return "formula" if self.formula is not None else "registry"
+
+    @property
+    def time_quantity(self) -> str:
+        """stock, flow or monthly: as declared, else what the window implies (registry values: stock)."""
+        if self.quantity:
+            return self.quantity
+        window = "quarters" if isinstance(self.window, QuarterWindow) else self.window
+        if window == "month":
+            return "monthly"
+        return "flow" if window in ("ytd", "period", "period_ytd", "span", "quarters") else "stock"
 
 
 class CheckSpec(_Frozen):
@@ -293,12 +315,13 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         at = ("figures", fid)
         if not fid.isidentifier():
             add(at, "figure id must be a name of letters, digits and _", fid)
-        kinds = [k for k in ("source", "formula", "value") if getattr(fig, k) is not None]
+        kinds = [k for k in ("source", "formula", "value", "values") if getattr(fig, k) is not None]
         if len(kinds) != 1:
-            add(at, "a figure needs exactly one of source, formula, value", ", ".join(kinds) or None)
+            add(at, "a figure needs exactly one of source, formula, value, values", ", ".join(kinds) or None)
             continue
-        if fig.kind == "registry" and not fig.note:
+        if fig.kind == "registry" and fig.value is not None and not fig.note:
             add(at, "a registry value needs a note saying where it comes from")
+        time_checks.check_figure(fig, at, add)
         if fig.kind == "formula":
             try:
                 names = formula.names(fig.formula)
@@ -347,6 +370,8 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
             continue
         for n in sorted(names - known_figures):
             add(("checks", cid, "assert"), "names an unknown figure", n)
+    for key, meeting in reg.meetings.items():
+        time_checks.check_meeting(key, meeting, add)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
         if not (reg.path.parent / "templates" / doc.template).is_file():

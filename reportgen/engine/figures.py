@@ -40,6 +40,7 @@ class Provenance:
     data_sha256: str | None = None
     formula: str | None = None
     note: str | None = None
+    dated: str | None = None           # a dated registry value: the day it became true
 
     def as_dict(self) -> dict:
         return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in self.__dict__.items()
@@ -81,7 +82,7 @@ class FigureSet:
     timeframe: Timeframe
     figures: Mapping[str, Figure]
     data_sha256: str
-    warnings: tuple[str, ...] = ()   # windows of a ledger that hold no rows, each naming ledger and window
+    warnings: tuple[str, ...] = ()   # windows of a ledger that hold no rows; registry values older than the period
 
     def __getitem__(self, fid: str) -> Figure:
         return self.figures[fid]
@@ -234,17 +235,57 @@ def _empty_windows(empty: dict[tuple, list[str]], ledgers: Mapping[str, Ledger],
     return tuple(warnings)
 
 
-def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe) -> FigureSet:
-    """Compute every figure of the registry for a timeframe; raise FigureError listing all failures."""
+def _registry_value(fid: str, spec: FigureSpec, timeframe: Timeframe, warnings: list[str]):
+    """A registry figure's value for a timeframe, with its provenance.
+
+    An undated `value` holds always. Of dated `values`, a stock takes the latest on or before the
+    cut-off (warning when it is older than the period's start); a flow adds those dated in its
+    window (default: the year to the cut-off), so an event counts once it has happened."""
+    if spec.values is None:
+        return _tidy(float(spec.value)), Provenance("registry", note=spec.note)
+    cutoff = timeframe.cutoff
+    if spec.time_quantity == "flow":
+        start, end, _ = timeframe.window(spec.window or "ytd")
+        chosen = [v for v in spec.values if (start is None or v.date >= start) and v.date <= end]
+        total = _tidy(float(sum(v.value for v in chosen)))
+        note = "; ".join(f"{v.date.isoformat()} {v.source}" for v in chosen) or None
+        return total, Provenance("registry", note=note, window=spec.window or "ytd",
+                                 window_start=start.isoformat() if start else None,
+                                 window_end=end.isoformat() if end else None)
+    earlier = [v for v in spec.values if v.date <= cutoff]
+    if not earlier:
+        raise FigureError(Problem(f"no dated value on or before the cut-off {cutoff}", column=f"figures.{fid}",
+                                  value=spec.values[0].date.isoformat(),
+                                  expected=f"a value dated on or before {cutoff}"))
+    latest = earlier[-1]
+    if latest.date < timeframe.period.start:
+        warnings.append(f"figures.{fid} ({spec.label}): the latest value, of {latest.date.isoformat()}, "
+                        f"is older than {timeframe.period.name}, which starts {timeframe.period.start}")
+    return _tidy(float(latest.value)), Provenance("registry", note=latest.source,
+                                                  dated=latest.date.isoformat())
+
+
+def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe, *,
+            earlier: bool = False) -> FigureSet:
+    """Compute every figure of the registry for a timeframe; raise FigureError listing all failures.
+
+    `earlier`: the timeframe is only compared with (同比, 环比), so a registry figure with no value
+    yet is left out rather than an error."""
     figures: dict[str, Figure] = {}
     problems: list[Problem] = []
+    warnings: list[str] = []
     empty: dict[tuple, list[str]] = {}   # (source, window, start, end) -> figure ids
     for fid, spec in registry.figures.items():
         if spec.kind == "formula":
             continue
         if spec.kind == "registry":
-            prov = Provenance("registry", note=spec.note)
-            figures[fid] = Figure(fid, spec.label, spec.unit, _tidy(float(spec.value)), _wording_style(spec), prov)
+            try:
+                value, prov = _registry_value(fid, spec, timeframe, warnings)
+            except FigureError as exc:
+                if not earlier:
+                    problems.extend(exc.problems)
+                continue
+            figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
             continue
         ledger = ledgers[spec.source]
         in_window = window_mask(spec, ledger, timeframe)
@@ -265,12 +306,15 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
             window_end=end.isoformat() if end else None, rows=len(rows), data_sha256=ledger.sha256,
         )
         figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
-    warnings = _empty_windows(empty, ledgers, problems)
+    if not earlier:  # an earlier period, only compared with, neither warns nor fails for empty windows
+        warnings = [*_empty_windows(empty, ledgers, problems), *warnings]
     formulas = {fid: spec.formula for fid, spec in registry.figures.items() if spec.kind == "formula"}
     for fid in formula.dependency_order(formulas):
         spec = registry.figures[fid]
         values = {k: f.value for k, f in figures.items()}
         missing = formula.names(spec.formula) - set(values)
+        if missing and earlier:
+            continue
         if missing:
             problems.append(Problem("cannot compute: it uses figures that failed", column=f"figures.{fid}",
                                     value=", ".join(sorted(missing))))
@@ -284,11 +328,11 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
         figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
     if problems:
         raise FigureError(problems)
-    ordered = {fid: figures[fid] for fid in registry.figures}
+    ordered = {fid: figures[fid] for fid in registry.figures if fid in figures}
     for fig in ordered.values():
         if isinstance(fig.value, float) and not math.isfinite(fig.value):
             raise WordingError(Problem("not a finite number", column=f"figures.{fig.id}", value=fig.value))
-    return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers), warnings)
+    return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers), tuple(warnings))
 
 
 def compute_breakdown(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe,

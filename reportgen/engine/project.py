@@ -59,7 +59,9 @@ class Project:
     def timeframe(self, period: str | None = None, as_of: dt.date | str | None = None) -> periods.Timeframe:
         """Resolve a period (default from the registry) and cut-off, refusing ones the ledgers miss."""
         spec = self.registry.periods
-        frame = periods.resolve(spec.default if period is None else period, as_of, spec.cutoffs)
+        deliveries = {name: meeting["date"] for name, meeting in self.registry.meetings.items()
+                      if isinstance(meeting.get("date"), dt.date)}
+        frame = periods.resolve(spec.default if period is None else period, as_of, spec.cutoffs, deliveries)
         earliest, declared, (until, reason) = self._bounds
         if frame.cutoff > until:
             raise PeriodError(Problem(

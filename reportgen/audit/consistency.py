@@ -21,7 +21,9 @@ from reportgen.audit.attribution import (
     right_wording,
 )
 from reportgen.audit.extract import contexts, find_phrases, household_splits, normalize, spans_hold
-from reportgen.audit.readers import read_document
+from reportgen.audit.names import NameMatcher, registry_names
+from reportgen.audit.readers import TextBlock, read_document
+from reportgen.audit.tables import read_tables
 from reportgen.engine import formula
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.engine.project import Project, Results, evaluate
@@ -44,10 +46,22 @@ class Finding:
     message: str
     expected: str | None = None      # the right value, worded as a report words it
     figures: tuple[str, ...] = ()    # registry figure ids concerned
+    cell: str = ""                   # a table cell: 'row «…», column «…»'
 
     @property
     def failing(self) -> bool:
         return self.kind in FAILING
+
+
+@dataclass(frozen=True)
+class StatedFigure:
+    """One number the document states and what became of it."""
+
+    text: str                   # as written (a table cell with the unit its row or column gives)
+    where: str                  # ¶3, p.2 or a table cell
+    figures: tuple[str, ...]    # registry ids it is attributed to; () when unattributed
+    outcome: str                # agrees | disagrees | garbled | unattributed
+    group: str | None = None    # a breakdown group (village)
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,17 @@ class DocumentReport:
     stated: int
     attributed: int
     findings: tuple[Finding, ...]
+    checked: int = 0            # attributed figures compared with a registry value
+    statements: tuple[StatedFigure, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not any(f.failing for f in self.findings)
+
+    @property
+    def unchecked(self) -> bool:
+        """Nothing in the document could be compared with the registry: not a sign it is right."""
+        return self.checked == 0
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,10 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def unchecked(self) -> tuple[DocumentReport, ...]:
+        return tuple(d for d in self.documents if d.unchecked)
 
 
 # --------------------------------------------------------------------------- one document
@@ -107,10 +132,12 @@ def _document_values(statements: list[Statement], assertions: list[str]) -> tupl
     values: dict[str, tuple[float, float, float]] = {}
     readings: dict[int, tuple[int, int]] = {}
     undecided = []
-    for s in (s for s in statements if s.cue is not None and not s.garbled):
+    for s in (s for s in statements if s.cue is not None and not s.garbled and not s.group):
         for fid, number in zip(s.cue.ids, s.phrase.numbers, strict=False):
             values.setdefault(fid, s.phrase.span(number))
     for index, s in enumerate(statements):
+        if s.garbled and s.group:
+            continue
         if s.garbled and len(splits := household_splits(s.phrase.numbers[0])) == 1:
             readings[index] = splits[0]
             values.update({f: (n, n, n) for f, n in zip(s.cue.ids, splits[0], strict=True) if f not in values})
@@ -168,18 +195,21 @@ def _finding(kind: str, path: Path, s: Statement, message: str, expected: str | 
     text, start, end = s.block.text, s.phrase.start, s.phrase.end
     context = ("…" if start > 12 else "") + text[max(0, start - 12):end + 6] + ("…" if end + 6 < len(text) else "")
     return Finding(kind, str(path), s.block.paragraph, s.block.page_at(start), text[start:end], context,
-                   message, expected, ids)
+                   message, expected, ids, s.cell)
 
 
 def _compare(path: Path, statements: list[Statement], figures: FigureSet, assertions: list[str],
-             values: dict, readings: dict) -> list[Finding]:
-    findings = []
+             values: dict, readings: dict, groups: dict[str, FigureSet]) -> tuple[list[Finding], list[str]]:
+    """Findings for the stated figures, and each one's outcome (agrees, disagrees, garbled, unattributed)."""
+    findings, outcomes = [], []
     for index, s in enumerate(statements):
         if s.cue is None:
             findings.append(_finding("unattributed", path, s, s.note))
+            outcomes.append("unattributed")
             continue
-        ids, right = s.cue.ids, right_wording(s.cue.ids, figures)
-        label = "、".join(figures[i].label for i in ids)
+        own = groups[s.group] if s.group else figures
+        ids, right = s.cue.ids, right_wording(s.cue.ids, own)
+        label = "、".join(own[i].label for i in ids) + (f" ({s.group})" if s.group else "")
         if s.garbled:
             parts = [_sum_of_parts(fid, values, assertions) for fid in ids]
             message = f"{s.phrase.text} runs together the households and people of {label}"
@@ -191,10 +221,17 @@ def _compare(path: Path, statements: list[Statement], figures: FigureSet, assert
                 options = "、".join(f"{h}户{p}人" for h, p in household_splits(s.phrase.numbers[0]))
                 message += f"; it could be read as {options}"
             findings.append(_finding("garbled", path, s, f"{message}; the registry has {right}", right, ids))
-        elif not agrees(s.phrase, ids, figures):
+            outcomes.append("garbled")
+        elif not agrees(s.phrase, ids, own):
+            unit = f" (counted in {s.unit_note})" if s.unit_note else ""
             findings.append(_finding("disagrees", path, s, f"{label}: the registry has {right}, not "
-                                     f"{s.phrase.text}", right, ids))
-    return findings
+                                     f"{s.phrase.text}{unit}", right, ids))
+            outcomes.append("disagrees")
+        else:
+            if s.unit_note:
+                findings.append(_finding("note", path, s, f"{label} agrees, but in {s.unit_note}", right, ids))
+            outcomes.append("agrees")
+    return findings, outcomes
 
 
 def _arithmetic(path: Path, statements: list[Statement], project: Project, figures: FigureSet,
@@ -208,7 +245,7 @@ def _arithmetic(path: Path, statements: list[Statement], project: Project, figur
         _, left, left_value, right, right_value = outcome
         total = _total_and_parts(check.assertion)
         anchor = total[0] if total else min(names, key=check.assertion.find)
-        where = next(s for s in statements if s.cue and anchor in s.cue.ids)
+        where = next(s for s in statements if s.cue and not s.group and anchor in s.cue.ids)
         message = (f"check {cid} ({check.label}) fails on this document's figures: "
                    f"{left} = {left_value:g}, {right} = {right_value:g}")
         expected = None
@@ -241,28 +278,114 @@ def _stale(path: Path, project: Project, recorded) -> list[Finding]:
                     + "; ".join(changed), f"rebuild with: pipeline.py build --period {recorded.period}")]
 
 
-def _check_one(path: Path, project: Project, results: Results, matcher: CueMatcher, recorded,
-               notes: list[Finding]) -> DocumentReport:
-    kind, blocks = read_document(path)
-    figures = results.figures
+@dataclass
+class _Readers:
+    """What reading one period's documents needs, built once per period: template cues, the figures'
+    names, and the per-group (village) figures, computed when a document first names a group."""
+
+    project: Project
+    results: Results
+    cues: CueMatcher
+    names: NameMatcher
+    group_names: NameMatcher
+    groups: frozenset[str]
+    _group_figures: dict | None = None
+
+    def group_figures(self) -> dict[str, FigureSet]:
+        if self._group_figures is None:
+            from reportgen.engine.figures import compute_breakdown
+
+            figures, by_group = self.results.figures, {}
+            for by, ids in _breakdowns(self.project).items():
+                table = compute_breakdown(self.project.registry, self.project.ledgers, figures.timeframe, ids, by)
+                for group, row in table.items():
+                    by_group.setdefault(group, {}).update(row)
+            self._group_figures = {g: FigureSet(figures.timeframe, row, figures.data_sha256)
+                                   for g, row in by_group.items()}
+        return self._group_figures
+
+
+def _breakdowns(project: Project) -> dict[str, list[str]]:
+    """Breakdown column -> the figures documents break down by it (figures.yaml documents)."""
+    out: dict[str, list[str]] = {}
+    for doc in project.registry.documents.values():
+        if doc.breakdown:
+            out.setdefault(doc.breakdown.by, [])
+            out[doc.breakdown.by] += [f for f in doc.breakdown.figures if f not in out[doc.breakdown.by]]
+    return out
+
+
+def _readers(project: Project, results: Results) -> _Readers:
+    registry, figures = project.registry, results.figures
+    plain = [fid for fid, f in figures.figures.items() if f.unit and not isinstance(f.value, tuple)]
+    breakdowns = _breakdowns(project)
+    groups = set()
+    for by, ids in breakdowns.items():
+        for fid in ids:
+            source = registry.sources[registry.figures[fid].source]
+            groups |= set(source.columns[by].values or ())
+    group_ids = [fid for ids in breakdowns.values() for fid in ids]
+    return _Readers(project, results, CueMatcher(learn_cues(project, results)),
+                    NameMatcher(registry_names(registry, plain)), NameMatcher(registry_names(registry, group_ids)),
+                    frozenset(groups))
+
+
+def _statements(blocks: tuple[TextBlock, ...], readers: _Readers) -> list[Statement]:
+    figures = readers.results.figures
+    tables = read_tables(blocks, readers.groups)
     statements: list[Statement] = []
-    for block in blocks:
-        normalized = normalize(block.text)
+    for number, block in enumerate(blocks):
+        row = tables.get(number)
+        if row is not None and not row.cells:
+            continue          # a header or caption row
+        normalized = row.text if row is not None else normalize(block.text)
+        if row is not None:
+            block = TextBlock(normalized, block.paragraph, block.pages)
         phrases = find_phrases(normalized)
         found = contexts(normalized, [(p.start, p.end) for p in phrases])
         previous: tuple[str, ...] = ()
         for phrase, context in zip(phrases, found, strict=True):
-            statements.append(attribute(matcher, phrase, context, block, figures, previous))
-            previous = statements[-1].cue.ids if statements[-1].cue else previous
+            cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
+            if cell is None:
+                s = attribute(readers.cues, readers.names, phrase, context, block, figures, previous)
+            elif cell.other_period:
+                s = Statement(phrase, block, None, note=f"in column «{cell.column}»: not a figure of this period",
+                              cell=cell.where)
+            elif cell.group:
+                own = readers.group_figures().get(cell.group)
+                local = f"{cell.row_label} {cell.column}".replace(cell.group, "")
+                s = (Statement(phrase, block, None, note=f"no figures for {cell.group}", cell=cell.where)
+                     if own is None else dataclasses.replace(
+                        attribute(readers.cues, readers.group_names, phrase, context, block, own, previous,
+                                  local=local, wide=row.caption, use_cues=False), cell=cell.where, group=cell.group))
+            else:
+                s = dataclasses.replace(attribute(readers.cues, readers.names, phrase, context, block, figures,
+                                                  previous, local=f"{cell.row_label} {cell.column}",
+                                                  wide=row.caption), cell=cell.where)
+            statements.append(s)
+            previous = s.cue.ids if s.cue else previous
+    return statements
+
+
+def _check_one(path: Path, project: Project, readers: _Readers, recorded, notes: list[Finding]) -> DocumentReport:
+    kind, blocks = read_document(path)
+    figures = readers.results.figures
+    statements = _statements(blocks, readers)
     assertions = [c.assertion for c in project.registry.checks.values()]
     values, readings = _document_values(statements, assertions)
     findings = [*notes, *(_stale(path, project, recorded) if recorded else [])]
-    findings += _compare(path, statements, figures, assertions, values, readings)
+    compared, outcomes = _compare(path, statements, figures, assertions, values, readings,
+                                  readers.group_figures() if any(s.group for s in statements) else {})
+    findings += compared
     findings += _arithmetic(path, statements, project, figures, values)
+    stated = tuple(StatedFigure(s.phrase.text, s.cell or _where(_finding("note", path, s, "")),
+                                s.cue.ids if s.cue else (), outcome, s.group)
+                   for s, outcome in zip(statements, outcomes, strict=True))
     frame = figures.timeframe
+    attributed = sum(1 for s in statements if s.cue is not None)
     return DocumentReport(str(path), kind, frame.period.name, frame.cutoff.isoformat(),
-                          recorded.build_id if recorded else None, len(statements),
-                          sum(1 for s in statements if s.cue is not None), tuple(findings))
+                          recorded.build_id if recorded else None, len(statements), attributed,
+                          tuple(findings), attributed, stated)
 
 
 def check_documents(project: Project, results: Results, paths, ledger_db: Path | None = None) -> CheckReport:
@@ -270,7 +393,7 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
     the period of the build that wrote it when the build ledger knows the file."""
     from reportgen.audit.ledger import find_document
 
-    matchers: dict[tuple[str, str], CueMatcher] = {}
+    matchers: dict[tuple[str, str], _Readers] = {}
 
     reports = []
     for path in map(Path, paths):
@@ -288,8 +411,8 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
                                      f"give ({exc}); compared with {frame.period.name} instead"))
         key = (doc_results.figures.timeframe.period.name, doc_results.figures.timeframe.cutoff.isoformat())
         if key not in matchers:
-            matchers[key] = CueMatcher(learn_cues(project, doc_results))
-        reports.append(_check_one(path, project, doc_results, matchers[key], recorded, notes))
+            matchers[key] = _readers(project, doc_results)
+        reports.append(_check_one(path, project, matchers[key], recorded, notes))
     return CheckReport(tuple(reports))
 
 
@@ -297,6 +420,8 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
 
 
 def _where(f: Finding) -> str:
+    if f.cell:
+        return f.cell if f.page is None else f"p.{f.page} {f.cell}"
     if f.page is not None:
         return f"p.{f.page}"
     return f"¶{f.paragraph}" if f.paragraph is not None else "file"
@@ -309,8 +434,11 @@ def format_text(report: CheckReport) -> str:
         build = f", build {doc.build_id}" if doc.build_id is not None else ""
         problems = sum(1 for f in doc.findings if f.failing)
         verdict = "consistent" if doc.ok else f"{problems} problem{'s' if problems != 1 else ''}"
+        if doc.ok and doc.unchecked:
+            verdict = ("nothing checked: no figure it states could be attributed to the registry"
+                       if doc.stated else "nothing checked: it states no figure")
         lines.append(f"{doc.file} — {doc.period} (cut-off {doc.cutoff}{build}): {doc.stated} figures stated, "
-                     f"{doc.attributed} attributed: {verdict}")
+                     f"{doc.attributed} attributed, {doc.checked} checked: {verdict}")
         for f in sorted(doc.findings, key=lambda f: (not f.failing, f.paragraph or 0, f.page or 0)):
             right = f" → {f.expected}" if f.expected else ""
             shown = f" 「{f.context}」" if f.context else ""
@@ -319,7 +447,7 @@ def format_text(report: CheckReport) -> str:
 
 
 def to_json(report: CheckReport) -> str:
-    documents = [{**dataclasses.asdict(d), "ok": d.ok,
+    documents = [{**dataclasses.asdict(d), "ok": d.ok, "unchecked": d.unchecked,
                   "findings": [{**dataclasses.asdict(f), "failing": f.failing} for f in d.findings]}
                  for d in report.documents]
-    return json.dumps({"ok": report.ok, "documents": documents}, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({"ok": report.ok, "unchecked": bool(report.unchecked), "documents": documents}, ensure_ascii=False, indent=2) + "\n"

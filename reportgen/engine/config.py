@@ -60,6 +60,8 @@ class FigureSpec(_Frozen):
     value: float | int | None = None
     note: str | None = None
     wording: Literal["count", "wan", "yu_wan", "percent", "plain", "yuan"] | None = None
+    aliases: tuple[str, ...] = ()       # other names documents use for the figure (read by `check`)
+    other_units: tuple[Literal["个", "户", "人", "户次", "人次"], ...] = ()   # units people also count it in
 
     @property
     def kind(self) -> str:
@@ -221,6 +223,14 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         if len(kinds) != 1:
             add(at, "a figure needs exactly one of source, formula, value", ", ".join(kinds) or None)
             continue
+        for index, alias in enumerate(fig.aliases):
+            if not alias.strip() or any(ch.isdigit() for ch in alias) or len(alias) > 30:
+                add(at + ("aliases", index), "an alias is a name of 1 to 30 characters without digits", alias)
+            elif fig.aliases.index(alias) != index or alias == fig.label:
+                add(at + ("aliases", index), "the alias repeats the label or another alias", alias)
+        for index, unit in enumerate(fig.other_units):
+            if unit == fig.unit or fig.other_units.index(unit) != index:
+                add(at + ("other_units", index), "repeats the figure's unit or another of its units", unit)
         if fig.kind == "registry" and not fig.note:
             add(at, "a registry value needs a note saying where it comes from")
         if fig.kind == "formula":

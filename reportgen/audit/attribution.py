@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from reportgen import zhnum
 from reportgen.audit.extract import Phrase, contexts, household_splits, normalize
-from reportgen.audit.names import NameMatch, NameMatcher, confident
+from reportgen.audit.names import DISAGREE_SCORE, NameMatch, NameMatcher, confident
 from reportgen.audit.readers import TextBlock
 from reportgen.build import document_context
 from reportgen.documents import templating
@@ -220,7 +220,7 @@ def attribute(matcher: CueMatcher, namer: NameMatcher, phrase: Phrase, context: 
     turn into a disagreement); a disagreement is reported only when one figure alone fits; when two
     fit, the number is unattributed, "could be A or B"."""
     near, after, sentence = context
-    named, _ = confident(namer.matches(phrase, f"{near} {after}" if local is None else local,
+    named, plausible = confident(namer.matches(phrase, f"{near} {after}" if local is None else local,
                                        sentence if wide is None else wide, near if local is None else ""))
     matches = matcher.matches(phrase, *context, previous) if use_cues else []
     best = next((m for m in matches if m.score >= MIN_SCORE and m.cue_fit >= MIN_CUE), None)
@@ -228,7 +228,7 @@ def attribute(matcher: CueMatcher, namer: NameMatcher, phrase: Phrase, context: 
     agreeing = [m for m in close if not m.garbled and agrees(phrase, m.cue.ids, figures)]
     if agreeing:
         return Statement(phrase, block, agreeing[0].cue)
-    for match in named:
+    for match in plausible:
         if agrees(phrase, match.named.ids, figures):
             return Statement(phrase, block, _named_cue(match), unit_note=match.unit_note)
     cue_pick, ambiguous = None, []
@@ -250,8 +250,11 @@ def attribute(matcher: CueMatcher, namer: NameMatcher, phrase: Phrase, context: 
         return Statement(phrase, block, None, note=f"unattributed, could be {names}")
     if cue_pick is not None:
         return Statement(phrase, block, cue_pick.cue, garbled=cue_pick.garbled)
-    if named:
+    if named and named[0].score >= DISAGREE_SCORE:
         return Statement(phrase, block, _named_cue(named[0]), unit_note=named[0].unit_note)
+    if named:
+        return Statement(phrase, block, None, note=f"unattributed, the words only loosely name {named[0].named.label}"
+                         f" ({'+'.join(named[0].named.ids)})")
     return Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
 
 

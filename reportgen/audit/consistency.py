@@ -21,7 +21,7 @@ from reportgen.audit.attribution import (
     right_wording,
 )
 from reportgen.audit.extract import contexts, find_phrases, household_splits, normalize, spans_hold
-from reportgen.audit.names import NameMatcher, registry_names
+from reportgen.audit.names import NameMatcher, registry_names, unit_named
 from reportgen.audit.readers import TextBlock, read_document
 from reportgen.audit.tables import read_tables
 from reportgen.engine import formula
@@ -332,7 +332,8 @@ def _readers(project: Project, results: Results) -> _Readers:
 
 def _statements(blocks: tuple[TextBlock, ...], readers: _Readers) -> list[Statement]:
     figures = readers.results.figures
-    tables = read_tables(blocks, readers.groups)
+    tables = read_tables(blocks, readers.groups, lambda words, group: unit_named(
+        readers.group_names if group else readers.names, words))
     statements: list[Statement] = []
     for number, block in enumerate(blocks):
         row = tables.get(number)

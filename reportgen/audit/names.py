@@ -9,6 +9,8 @@ from reportgen.audit.extract import Phrase, normalize
 
 MIN_NAME_SCORE = 0.6     # the best name must cover this much of itself in the words around a number
 NAME_MARGIN = 0.12       # a second figure scoring within this of the best makes the reading ambiguous
+AGREE_MARGIN = 0.25      # a figure scoring within this of the best is taken when its value is the one stated
+DISAGREE_SCORE = 0.85    # a disagreement is reported only on a name this clearly written
 _IGNORED = frozenset(" \"'“”‘’《》「」()（）")
 # What a label says about its unit, which the number's own unit already says: "纳入农村低保户数" is
 # named in a document as "纳入农村低保的有127户".
@@ -89,7 +91,7 @@ class NameMatcher:
         over 三类人员 when the document says the former. A name written right before the number
         (`before`: the words leading up to it) counts more than one further away."""
         local_g, wide_g = grams(local), grams(local) | grams(wide)
-        before = _clean(before)
+        before, sentence = _clean(before), _clean(wide)
         out = []
         for named, names in self.named:
             note = ""
@@ -97,8 +99,10 @@ class NameMatcher:
                 if phrase.unit not in named.other_units:
                     continue
                 note = f"{phrase.unit} where the registry counts in {named.unit}"
-            best = max(((0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + 0.01 * min(size, 12)
-                         + _nearness(_clean(name), before), name)
+            # the name in the number's own clause, or else earlier in its sentence ("完成水利项目1个，投资64.44万元")
+            best = max(((max(0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + _nearness(_clean(name), before),
+                             0.6 * _cover(g, wide_g) + 0.2 * _nearness(_clean(name), sentence, 16) / 0.15)
+                         + 0.01 * min(size, 12), name)
                         for name, g, size in names), key=lambda x: x[0])
             if note:
                 best = (best[0] - 0.05, best[1])
@@ -107,13 +111,25 @@ class NameMatcher:
         return _drop_contained(out)
 
 
-def _nearness(name: str, before: str) -> float:
+def unit_named(matcher: NameMatcher, words: str) -> str:
+    """The unit of the figure `words` name best (a table column "已就业" with no unit written), or ""."""
+    words_g, best, unit = grams(words), MIN_NAME_SCORE, ""
+    for named, names in matcher.named:
+        if named.unit == "户人":
+            continue
+        score = max(_cover(g, words_g) for _, g, _ in names)
+        if score > best or (score == best and unit and named.unit != unit):
+            best, unit = score, (named.unit if score > best else "")
+    return unit
+
+
+def _nearness(name: str, before: str, reach: int = 8) -> float:
     """Up to 0.15 for a name written just before the number, less the further back it stands."""
     at = before.rfind(name) if name else -1
     if at < 0:
         return 0.0
     distance = len(before) - (at + len(name))
-    return 0.15 * max(0.0, 1 - distance / 8)
+    return 0.15 * max(0.0, 1 - distance / reach)
 
 
 def _drop_contained(matches: list[NameMatch]) -> list[NameMatch]:
@@ -126,10 +142,12 @@ def _drop_contained(matches: list[NameMatch]) -> list[NameMatch]:
     return [m for m in matches if id(m) not in dropped]
 
 
-def confident(matches: list[NameMatch]) -> tuple[list[NameMatch], str]:
-    """(the matches close enough to the best to be possible readings, why none is when so)."""
+def confident(matches: list[NameMatch]) -> tuple[list[NameMatch], list[NameMatch]]:
+    """(the matches close enough to the best to make it ambiguous, the wider band of plausible readings
+    that wins when its value is the one stated); both empty when no name fits well enough."""
     if not matches or matches[0].score < MIN_NAME_SCORE:
-        return [], ""
+        return [], []
     best = matches[0]
     close = [m for m in matches if m.score >= best.score - NAME_MARGIN]
-    return close, ""
+    plausible = [m for m in matches if m.score >= max(MIN_NAME_SCORE, best.score - AGREE_MARGIN)]
+    return close, plausible

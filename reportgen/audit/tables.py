@@ -57,10 +57,12 @@ def _unit_cell(cell: str) -> str:
     return cell if cell in UNIT_WORDS else ""
 
 
-def read_tables(blocks: tuple[TextBlock, ...], groups: frozenset[str]) -> dict[int, RowReading]:
+def read_tables(blocks: tuple[TextBlock, ...], groups: frozenset[str],
+                unit_named=lambda words, group: "") -> dict[int, RowReading]:
     """Row readings for every block that is a table row, by block index; header and caption rows read
     as empty. `groups` are the breakdown's group names (villages): a row or column named by one holds
-    that group's figures."""
+    that group's figures. `unit_named(words, group)` gives the unit of the figure a row label and column
+    name, for a bare number no unit is written for."""
     readings: dict[int, RowReading] = {}
     index = 0
     while index < len(blocks):
@@ -72,7 +74,7 @@ def read_tables(blocks: tuple[TextBlock, ...], groups: frozenset[str]) -> dict[i
         while end < len(blocks) and blocks[end].cells and blocks[end].table == table:
             end += 1
         caption = _caption(blocks, index)
-        readings.update(_read_table(blocks, index, end, groups, caption))
+        readings.update(_read_table(blocks, index, end, groups, caption, unit_named))
         index = end
     return readings
 
@@ -84,7 +86,8 @@ def _caption(blocks: tuple[TextBlock, ...], start: int) -> str:
     return ""
 
 
-def _read_table(blocks, start: int, end: int, groups: frozenset[str], caption: str) -> dict[int, RowReading]:
+def _read_table(blocks, start: int, end: int, groups: frozenset[str], caption: str,
+                unit_named) -> dict[int, RowReading]:
     rows = [blocks[i].cells for i in range(start, end)]
     readings: dict[int, RowReading] = {}
     header_at = None
@@ -109,7 +112,7 @@ def _read_table(blocks, start: int, end: int, groups: frozenset[str], caption: s
             c < len(rows[i]) and _unit_cell(rows[i][c]) for i in body)), None)
     for i in body:
         readings[start + i] = _read_row(blocks[start + i], header, label_columns, unit_column, table_unit,
-                                        groups, caption)
+                                        groups, caption, unit_named)
     return readings
 
 
@@ -120,7 +123,8 @@ def _wordy(rows, body, column: int) -> bool:
     return bool(filled) and len(words) * 2 > len(filled)
 
 
-def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, groups, caption) -> RowReading:
+def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, groups, caption,
+              unit_named) -> RowReading:
     cells = block.cells
     label = " ".join(_LEADING.sub("", cells[c].strip()) for c in label_columns if c < len(cells) and cells[c].strip())
     row_unit = _unit_cell(cells[unit_column]) if unit_column is not None and unit_column < len(cells) else ""
@@ -130,13 +134,15 @@ def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, 
         text = normalize(raw.strip())
         column = header[c].strip() if c < len(header) else ""
         if c not in label_columns and c != unit_column and text:
+            group = row_group or (column if column in groups else None)
             unit = "" if not _is_number(text) else (row_unit or _header_unit(column) or table_unit)
+            if _is_number(text) and not unit and not _NOT_FIGURES.search(column):
+                unit = unit_named(f"{label} {column}".replace(group or "\0", ""), group)
             if _is_number(text) and unit:
                 text += unit
             where = f"row «{label or '—'}», column «{column or c + 1}»"
             if c < len(block.refs):
                 where += f" ({block.refs[c]})"
-            group = row_group or (column if column in groups else None)
             found.append(Cell(offset, offset + len(text), label if not row_group else "", column, where, group,
                               bool(_NOT_FIGURES.search(column))))
         parts.append(text)

@@ -102,14 +102,22 @@ def _read_docx(path: Path) -> tuple[TextBlock, ...]:
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for a damaged file
         raise InputError(Problem(f"not a readable DOCX ({type(exc).__name__})", file=str(path))) from None
-    texts: list = [p.text for p in document.paragraphs]
-    cells = 0
-    for number, table in enumerate(document.tables, start=1):
-        for row in table.rows:
-            texts.append(_Row(tuple(cell.text.strip() for cell in row.cells), number))
-            cells += len(texts[-1].cells)
-            if cells > MAX_TABLE_CELLS:
-                raise _too_many_cells(path, cells)
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    texts: list = []
+    cells, number = 0, 0
+    for child in document.element.body.iterchildren():   # paragraphs and tables in document order
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            texts.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            number += 1
+            for row in Table(child, document).rows:
+                texts.append(_Row(tuple(cell.text.strip() for cell in row.cells), number))
+                cells += len(texts[-1].cells)
+                if cells > MAX_TABLE_CELLS:
+                    raise _too_many_cells(path, cells)
     return _numbered(texts)
 
 

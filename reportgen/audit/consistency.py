@@ -13,17 +13,13 @@ from pathlib import Path
 
 from reportgen import zhnum
 from reportgen.audit.attribution import (
-    CueMatcher,
     Statement,
     agrees,
-    attribute,
-    learn_cues,
     right_wording,
 )
-from reportgen.audit.extract import contexts, find_phrases, household_splits, normalize, spans_hold
-from reportgen.audit.names import NameMatcher, registry_names, unit_named
-from reportgen.audit.readers import TextBlock, read_document
-from reportgen.audit.tables import read_tables
+from reportgen.audit.extract import household_splits, spans_hold
+from reportgen.audit.readers import read_document
+from reportgen.audit.reading import Readers, read_statements, readers_for
 from reportgen.engine import formula
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.engine.project import Project, Results, evaluate
@@ -278,100 +274,10 @@ def _stale(path: Path, project: Project, recorded) -> list[Finding]:
                     + "; ".join(changed), f"rebuild with: pipeline.py build --period {recorded.period}")]
 
 
-@dataclass
-class _Readers:
-    """What reading one period's documents needs, built once per period: template cues, the figures'
-    names, and the per-group (village) figures, computed when a document first names a group."""
-
-    project: Project
-    results: Results
-    cues: CueMatcher
-    names: NameMatcher
-    group_names: NameMatcher
-    groups: frozenset[str]
-    _group_figures: dict | None = None
-
-    def group_figures(self) -> dict[str, FigureSet]:
-        if self._group_figures is None:
-            from reportgen.engine.figures import compute_breakdown
-
-            figures, by_group = self.results.figures, {}
-            for by, ids in _breakdowns(self.project).items():
-                table = compute_breakdown(self.project.registry, self.project.ledgers, figures.timeframe, ids, by)
-                for group, row in table.items():
-                    by_group.setdefault(group, {}).update(row)
-            self._group_figures = {g: FigureSet(figures.timeframe, row, figures.data_sha256)
-                                   for g, row in by_group.items()}
-        return self._group_figures
-
-
-def _breakdowns(project: Project) -> dict[str, list[str]]:
-    """Breakdown column -> the figures documents break down by it (figures.yaml documents)."""
-    out: dict[str, list[str]] = {}
-    for doc in project.registry.documents.values():
-        if doc.breakdown:
-            out.setdefault(doc.breakdown.by, [])
-            out[doc.breakdown.by] += [f for f in doc.breakdown.figures if f not in out[doc.breakdown.by]]
-    return out
-
-
-def _readers(project: Project, results: Results) -> _Readers:
-    registry, figures = project.registry, results.figures
-    plain = [fid for fid, f in figures.figures.items() if f.unit and not isinstance(f.value, tuple)]
-    breakdowns = _breakdowns(project)
-    groups = set()
-    for by, ids in breakdowns.items():
-        for fid in ids:
-            source = registry.sources[registry.figures[fid].source]
-            groups |= set(source.columns[by].values or ())
-    group_ids = [fid for ids in breakdowns.values() for fid in ids]
-    return _Readers(project, results, CueMatcher(learn_cues(project, results)),
-                    NameMatcher(registry_names(registry, plain)), NameMatcher(registry_names(registry, group_ids)),
-                    frozenset(groups))
-
-
-def _statements(blocks: tuple[TextBlock, ...], readers: _Readers) -> list[Statement]:
-    figures = readers.results.figures
-    tables = read_tables(blocks, readers.groups, lambda words, group: unit_named(
-        readers.group_names if group else readers.names, words))
-    statements: list[Statement] = []
-    for number, block in enumerate(blocks):
-        row = tables.get(number)
-        if row is not None and not row.cells:
-            continue          # a header or caption row
-        normalized = row.text if row is not None else normalize(block.text)
-        if row is not None:
-            block = TextBlock(normalized, block.paragraph, block.pages)
-        phrases = find_phrases(normalized)
-        found = contexts(normalized, [(p.start, p.end) for p in phrases])
-        previous: tuple[str, ...] = ()
-        for phrase, context in zip(phrases, found, strict=True):
-            cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
-            if cell is None:
-                s = attribute(readers.cues, readers.names, phrase, context, block, figures, previous)
-            elif cell.other_period:
-                s = Statement(phrase, block, None, note=f"in column «{cell.column}»: not a figure of this period",
-                              cell=cell.where)
-            elif cell.group:
-                own = readers.group_figures().get(cell.group)
-                local = f"{cell.row_label} {cell.column}".replace(cell.group, "")
-                s = (Statement(phrase, block, None, note=f"no figures for {cell.group}", cell=cell.where)
-                     if own is None else dataclasses.replace(
-                        attribute(readers.cues, readers.group_names, phrase, context, block, own, previous,
-                                  local=local, wide=row.caption, use_cues=False), cell=cell.where, group=cell.group))
-            else:
-                s = dataclasses.replace(attribute(readers.cues, readers.names, phrase, context, block, figures,
-                                                  previous, local=f"{cell.row_label} {cell.column}",
-                                                  wide=row.caption), cell=cell.where)
-            statements.append(s)
-            previous = s.cue.ids if s.cue else previous
-    return statements
-
-
-def _check_one(path: Path, project: Project, readers: _Readers, recorded, notes: list[Finding]) -> DocumentReport:
+def _check_one(path: Path, project: Project, readers: Readers, recorded, notes: list[Finding]) -> DocumentReport:
     kind, blocks = read_document(path)
     figures = readers.results.figures
-    statements = _statements(blocks, readers)
+    statements = read_statements(blocks, readers)
     assertions = [c.assertion for c in project.registry.checks.values()]
     values, readings = _document_values(statements, assertions)
     findings = [*notes, *(_stale(path, project, recorded) if recorded else [])]
@@ -394,7 +300,7 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
     the period of the build that wrote it when the build ledger knows the file."""
     from reportgen.audit.ledger import find_document
 
-    matchers: dict[tuple[str, str], _Readers] = {}
+    matchers: dict[tuple[str, str], Readers] = {}
 
     reports = []
     for path in map(Path, paths):
@@ -412,7 +318,7 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
                                      f"give ({exc}); compared with {frame.period.name} instead"))
         key = (doc_results.figures.timeframe.period.name, doc_results.figures.timeframe.cutoff.isoformat())
         if key not in matchers:
-            matchers[key] = _readers(project, doc_results)
+            matchers[key] = readers_for(project, doc_results)
         reports.append(_check_one(path, project, matchers[key], recorded, notes))
     return CheckReport(tuple(reports))
 

@@ -83,7 +83,7 @@ class NameMatcher:
     """Scores the words around a number against every figure's names, best first."""
 
     def __init__(self, named: tuple[Named, ...]):
-        self.named = [(n, [(name, grams(name), len(_clean(name))) for name in n.names]) for n in named]
+        self.named = [(n, [(name, grams(name), len(_clean(name)), _clean(name)) for name in n.names]) for n in named]
 
     def matches(self, phrase: Phrase, local: str, wide: str, before: str = "") -> list[NameMatch]:
         """local: the words of the number's own clause (or its row label and column); wide: its sentence
@@ -100,10 +100,10 @@ class NameMatcher:
                     continue
                 note = f"{phrase.unit} where the registry counts in {named.unit}"
             # the name in the number's own clause, or else earlier in its sentence ("完成水利项目1个，投资64.44万元")
-            best = max(((max(0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + _nearness(_clean(name), before),
-                             0.6 * _cover(g, wide_g) + 0.2 * _nearness(_clean(name), sentence, 16) / 0.15)
+            best = max(((max(0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + _nearness(clean, before),
+                             0.6 * _cover(g, wide_g) + 0.2 * _nearness(clean, sentence, 16) / 0.15)
                          + 0.01 * min(size, 12), name)
-                        for name, g, size in names), key=lambda x: x[0])
+                        for name, g, size, clean in names), key=lambda x: x[0])
             if note:
                 best = (best[0] - 0.05, best[1])
             out.append(NameMatch(best[0], named, best[1], note))
@@ -117,7 +117,7 @@ def unit_named(matcher: NameMatcher, words: str) -> str:
     for named, names in matcher.named:
         if named.unit == "户人":
             continue
-        score = max(_cover(g, words_g) for _, g, _ in names)
+        score = max(_cover(g, words_g) for _, g, _, _ in names)
         if score > best or (score == best and unit and named.unit != unit):
             best, unit = score, (named.unit if score > best else "")
     return unit

@@ -1,0 +1,105 @@
+"""A document's stated figures, each attributed: text by template cues and names, table cells by row
+label and column, per-village rows against the breakdown's figures."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from reportgen.audit.attribution import CueMatcher, Statement, attribute, learn_cues
+from reportgen.audit.extract import contexts, find_phrases, normalize
+from reportgen.audit.names import NameMatcher, registry_names, unit_named
+from reportgen.audit.readers import TextBlock
+from reportgen.audit.tables import read_tables
+from reportgen.engine.figures import FigureSet
+from reportgen.engine.project import Project, Results
+
+
+@dataclass
+class Readers:
+    """What reading one period's documents needs, built once per period: template cues, the figures'
+    names, and the per-group (village) figures, computed when a document first names a group."""
+
+    project: Project
+    results: Results
+    cues: CueMatcher
+    names: NameMatcher
+    group_names: NameMatcher
+    groups: frozenset[str]
+    _group_figures: dict | None = None
+
+    def group_figures(self) -> dict[str, FigureSet]:
+        if self._group_figures is None:
+            from reportgen.engine.figures import compute_breakdown
+
+            figures, by_group = self.results.figures, {}
+            for by, ids in _breakdowns(self.project).items():
+                table = compute_breakdown(self.project.registry, self.project.ledgers, figures.timeframe, ids, by)
+                for group, row in table.items():
+                    by_group.setdefault(group, {}).update(row)
+            self._group_figures = {g: FigureSet(figures.timeframe, row, figures.data_sha256)
+                                   for g, row in by_group.items()}
+        return self._group_figures
+
+
+def _breakdowns(project: Project) -> dict[str, list[str]]:
+    """Breakdown column -> the figures documents break down by it (figures.yaml documents)."""
+    out: dict[str, list[str]] = {}
+    for doc in project.registry.documents.values():
+        if doc.breakdown:
+            out.setdefault(doc.breakdown.by, [])
+            out[doc.breakdown.by] += [f for f in doc.breakdown.figures if f not in out[doc.breakdown.by]]
+    return out
+
+
+def readers_for(project: Project, results: Results) -> Readers:
+    registry, figures = project.registry, results.figures
+    plain = [fid for fid, f in figures.figures.items() if f.unit and not isinstance(f.value, tuple)]
+    breakdowns = _breakdowns(project)
+    groups = set()
+    for by, ids in breakdowns.items():
+        for fid in ids:
+            source = registry.sources[registry.figures[fid].source]
+            groups |= set(source.columns[by].values or ())
+    group_ids = [fid for ids in breakdowns.values() for fid in ids]
+    return Readers(project, results, CueMatcher(learn_cues(project, results)),
+                    NameMatcher(registry_names(registry, plain)), NameMatcher(registry_names(registry, group_ids)),
+                    frozenset(groups))
+
+
+def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Statement]:
+    figures = readers.results.figures
+    tables = read_tables(blocks, readers.groups, lambda words, group: unit_named(
+        readers.group_names if group else readers.names, words))
+    statements: list[Statement] = []
+    for number, block in enumerate(blocks):
+        row = tables.get(number)
+        if row is not None and not row.cells:
+            continue          # a header or caption row
+        normalized = row.text if row is not None else normalize(block.text)
+        if row is not None:
+            block = TextBlock(normalized, block.paragraph, block.pages)
+        phrases = find_phrases(normalized)
+        found = contexts(normalized, [(p.start, p.end) for p in phrases])
+        previous: tuple[str, ...] = ()
+        for phrase, context in zip(phrases, found, strict=True):
+            cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
+            if cell is None:
+                s = attribute(readers.cues, readers.names, phrase, context, block, figures, previous)
+            elif cell.other_period:
+                s = Statement(phrase, block, None, note=f"in column «{cell.column}»: not a figure of this period",
+                              cell=cell.where)
+            elif cell.group:
+                own = readers.group_figures().get(cell.group)
+                local = f"{cell.row_label} {cell.column}".replace(cell.group, "")
+                s = (Statement(phrase, block, None, note=f"no figures for {cell.group}", cell=cell.where)
+                     if own is None else dataclasses.replace(
+                        attribute(readers.cues, readers.group_names, phrase, context, block, own, previous,
+                                  local=local, wide=row.caption, use_cues=False), cell=cell.where, group=cell.group))
+            else:
+                s = dataclasses.replace(attribute(readers.cues, readers.names, phrase, context, block, figures,
+                                                  previous, local=f"{cell.row_label} {cell.column}",
+                                                  wide=row.caption), cell=cell.where)
+            statements.append(s)
+            previous = s.cue.ids if s.cue else previous
+    return statements

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from reportgen import zhnum
+from reportgen.audit.changes import Change
 from reportgen.audit.extract import Phrase, contexts, household_splits, normalize
 from reportgen.audit.names import DISAGREE_SCORE, NameMatch, NameMatcher, confident
 from reportgen.audit.readers import TextBlock
@@ -204,6 +205,7 @@ class Statement:
     cell: str = ""                 # a table cell: its row label and column
     group: str | None = None       # a breakdown group (village) the figure belongs to
     unit_note: str = ""            # the document counts in another unit than the registry
+    change: Change | None = None   # a change against, or the value of, an earlier time (the cue's figure)
 
 
 def _named_cue(match: NameMatch) -> Cue:

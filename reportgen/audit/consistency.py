@@ -17,6 +17,7 @@ from reportgen.audit.attribution import (
     agrees,
     right_wording,
 )
+from reportgen.audit.changes import change_agrees, earlier_value, right_words
 from reportgen.audit.extract import household_splits, spans_hold
 from reportgen.audit.readers import read_document
 from reportgen.audit.reading import Readers, read_statements, readers_for
@@ -128,7 +129,7 @@ def _document_values(statements: list[Statement], assertions: list[str]) -> tupl
     values: dict[str, tuple[float, float, float]] = {}
     readings: dict[int, tuple[int, int]] = {}
     undecided = []
-    for s in (s for s in statements if s.cue is not None and not s.garbled and not s.group):
+    for s in (s for s in statements if s.cue is not None and not s.garbled and not s.group and not s.change):
         for fid, number in zip(s.cue.ids, s.phrase.numbers, strict=False):
             values.setdefault(fid, s.phrase.span(number))
     for index, s in enumerate(statements):
@@ -194,14 +195,38 @@ def _finding(kind: str, path: Path, s: Statement, message: str, expected: str | 
                    message, expected, ids, s.cell)
 
 
+def _compare_change(path: Path, s: Statement, figures: FigureSet, readers: Readers) -> tuple[Finding | None, str]:
+    fid, change = s.cue.ids[0], s.change
+    earlier = earlier_value(fid, change, figures, readers.year_ago() if change.baseline == "year" else None,
+                            readers.project.registry)
+    when = "a year earlier" if change.baseline == "year" else "at the start of the year"
+    if earlier is None:
+        return _finding("unattributed", path, s, f"a change of {fid}, but the registry has no value {when}"), \
+            "unattributed"
+    fig = figures[fid]
+    holds, _ = change_agrees(s.phrase, change, float(fig.value), float(earlier), fig.unit)
+    if holds:
+        return None, "agrees"
+    right = right_words(s.phrase, change, fig.unit, fig.wording_style, fig.value, earlier)
+    what = "change of " if change.verb else "value of "
+    return _finding("disagrees", path, s, f"{what}{fig.label} {when}: the registry gives {right}, not "
+                    f"{s.phrase.text}", right, (fid,)), "disagrees"
+
+
 def _compare(path: Path, statements: list[Statement], figures: FigureSet, assertions: list[str],
-             values: dict, readings: dict, groups: dict[str, FigureSet]) -> tuple[list[Finding], list[str]]:
+             values: dict, readings: dict, groups: dict[str, FigureSet],
+             readers: Readers) -> tuple[list[Finding], list[str]]:
     """Findings for the stated figures, and each one's outcome (agrees, disagrees, garbled, unattributed)."""
     findings, outcomes = [], []
     for index, s in enumerate(statements):
         if s.cue is None:
             findings.append(_finding("unattributed", path, s, s.note))
             outcomes.append("unattributed")
+            continue
+        if s.change is not None:
+            finding, outcome = _compare_change(path, s, figures, readers)
+            findings += [finding] if finding else []
+            outcomes.append(outcome)
             continue
         own = groups[s.group] if s.group else figures
         ids, right = s.cue.ids, right_wording(s.cue.ids, own)
@@ -241,7 +266,7 @@ def _arithmetic(path: Path, statements: list[Statement], project: Project, figur
         _, left, left_value, right, right_value = outcome
         total = _total_and_parts(check.assertion)
         anchor = total[0] if total else min(names, key=check.assertion.find)
-        where = next(s for s in statements if s.cue and not s.group and anchor in s.cue.ids)
+        where = next(s for s in statements if s.cue and not s.group and not s.change and anchor in s.cue.ids)
         message = (f"check {cid} ({check.label}) fails on this document's figures: "
                    f"{left} = {left_value:g}, {right} = {right_value:g}")
         expected = None
@@ -282,7 +307,7 @@ def _check_one(path: Path, project: Project, readers: Readers, recorded, notes: 
     values, readings = _document_values(statements, assertions)
     findings = [*notes, *(_stale(path, project, recorded) if recorded else [])]
     compared, outcomes = _compare(path, statements, figures, assertions, values, readings,
-                                  readers.group_figures() if any(s.group for s in statements) else {})
+                                  readers.group_figures() if any(s.group for s in statements) else {}, readers)
     findings += compared
     findings += _arithmetic(path, statements, project, figures, values)
     stated = tuple(StatedFigure(s.phrase.text, s.cell or _where(_finding("note", path, s, "")),
@@ -290,9 +315,10 @@ def _check_one(path: Path, project: Project, readers: Readers, recorded, notes: 
                    for s, outcome in zip(statements, outcomes, strict=True))
     frame = figures.timeframe
     attributed = sum(1 for s in statements if s.cue is not None)
+    checked = sum(1 for outcome in outcomes if outcome != "unattributed")
     return DocumentReport(str(path), kind, frame.period.name, frame.cutoff.isoformat(),
                           recorded.build_id if recorded else None, len(statements), attributed,
-                          tuple(findings), attributed, stated)
+                          tuple(findings), checked, stated)
 
 
 def check_documents(project: Project, results: Results, paths, ledger_db: Path | None = None) -> CheckReport:

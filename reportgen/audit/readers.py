@@ -154,7 +154,7 @@ def _read_pdf(path: Path) -> tuple[TextBlock, ...]:
                 flush()
                 table += not in_table
                 in_table = True
-                cells = tuple(re.split(r" {2,}", body))
+                cells = tuple(body.split())   # CJK cells hold no spaces; narrow columns are one space apart
                 blocks.append(TextBlock("|".join(cells), None, ((0, number),), cells, table))
                 continue
             if not body or line.startswith("  "):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from reportgen.audit.attribution import CueMatcher, Statement, attribute, learn_cues
+from reportgen.audit.attribution import Cue, CueMatcher, Statement, attribute, learn_cues
+from reportgen.audit.changes import Change, base_figure, read_change
 from reportgen.audit.extract import contexts, find_phrases, normalize
 from reportgen.audit.names import NameMatcher, registry_names, unit_named
 from reportgen.audit.readers import TextBlock
@@ -27,6 +28,22 @@ class Readers:
     group_names: NameMatcher
     groups: frozenset[str]
     _group_figures: dict | None = None
+    _year_ago: list | None = None
+
+    def year_ago(self) -> FigureSet | None:
+        """The same figures a year earlier (None when the ledgers do not reach back that far)."""
+        if self._year_ago is None:
+            from reportgen.engine.figures import compute
+            from reportgen.errors import ReportgenError
+
+            earlier = self.results.figures.timeframe.previous_year()
+            try:
+                covered = earlier.cutoff >= self.project.coverage[0]
+                figures = compute(self.project.registry, self.project.ledgers, earlier) if covered else None
+            except ReportgenError:
+                figures = None
+            self._year_ago = [figures]
+        return self._year_ago[0]
 
     def group_figures(self) -> dict[str, FigureSet]:
         if self._group_figures is None:
@@ -84,6 +101,11 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
         previous: tuple[str, ...] = ()
         for phrase, context in zip(phrases, found, strict=True):
             cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
+            change = read_change(context[0], cell.column if cell else "", context[2])
+            if change is not None and not (cell and cell.group):
+                s = _change_statement(phrase, block, change, previous, readers, cell)
+                statements.append(s)
+                continue
             if cell is None:
                 s = attribute(readers.cues, readers.names, phrase, context, block, figures, previous)
             elif cell.other_period:
@@ -103,3 +125,16 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
             statements.append(s)
             previous = s.cue.ids if s.cue else previous
     return statements
+
+
+def _change_statement(phrase, block: TextBlock, change: Change, previous: tuple[str, ...], readers: Readers,
+                      cell) -> Statement:
+    """A change (增加14人) or an earlier value (a 去年同期 column), attributed to the figure just stated."""
+    where = cell.where if cell else ""
+    fid = base_figure(phrase, previous, readers.results.figures)
+    if fid is None:
+        return Statement(phrase, block, None, note="a change, but of which figure is not clear", cell=where)
+    if not change.baseline:
+        return Statement(phrase, block, None, note=f"a change of {fid}, but against when is not said", cell=where)
+    return Statement(phrase, block, Cue((fid,), phrase.unit, "", "", "", readers.results.figures[fid].label),
+                     cell=where, change=change)

@@ -76,9 +76,17 @@ class CueMatcher:
     def __init__(self, cues: tuple[Cue, ...]):
         self.cues = [(cue, _grams(cue.near), _grams(cue.after), _grams(cue.sentence), _grams(cue.label))
                      for cue in cues]
+        self._seen: dict[tuple, list[Match]] = {}   # a context met before
 
     def matches(self, phrase: Phrase, near: str, after: str, sentence: str,
                 previous: tuple[str, ...] = ()) -> list[Match]:
+        key = (phrase.unit, phrase.digit_run and phrase.numbers[0], near, after, sentence, previous)
+        if key not in self._seen:
+            self._seen[key] = self._matches(phrase, near, after, sentence, previous)
+        return self._seen[key]
+
+    def _matches(self, phrase: Phrase, near: str, after: str, sentence: str,
+                 previous: tuple[str, ...]) -> list[Match]:
         near_g, after_g, sentence_g = _grams(near), _grams(after), _grams(sentence)
         garbled_ok = phrase.digit_run and bool(household_splits(phrase.numbers[0]))
         out = []

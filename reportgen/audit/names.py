@@ -17,13 +17,13 @@ _IGNORED = frozenset(" \"'“”‘’《》「」()（）")
 _UNIT_WORDS = re.compile(r"(?:户数|人数|户次|人次|金额|数量|总数|个数)$")
 
 
-def _clean(name: str) -> str:
-    return "".join(ch for ch in normalize(name) if ch not in _IGNORED)
+def _clean(name: str, normalized: bool = False) -> str:
+    return "".join(ch for ch in (name if normalized else normalize(name)) if ch not in _IGNORED)
 
 
-def grams(text: str) -> frozenset[str]:
+def grams(text: str, normalized: bool = False) -> frozenset[str]:
     """Characters and character pairs: reworded Chinese keeps most of either."""
-    kept = _clean(text)
+    kept = _clean(text, normalized)
     return frozenset(kept) | frozenset(kept[i:i + 2] for i in range(len(kept) - 1))
 
 
@@ -84,14 +84,19 @@ class NameMatcher:
 
     def __init__(self, named: tuple[Named, ...]):
         self.named = [(n, [(name, grams(name), len(_clean(name)), _clean(name)) for name in n.names]) for n in named]
+        self._seen: dict[tuple, list[NameMatch]] = {}   # a context met before (a table's repeated headers)
 
     def matches(self, phrase: Phrase, local: str, wide: str, before: str = "") -> list[NameMatch]:
         """local: the words of the number's own clause (or its row label and column); wide: its sentence
         (or the table's caption). A longer name wins over a shorter one it contains: 脱贫户及三类人员
         over 三类人员 when the document says the former. A name written right before the number
         (`before`: the words leading up to it) counts more than one further away."""
-        local_g, wide_g = grams(local), grams(local) | grams(wide)
-        before, sentence = _clean(before), _clean(wide)
+        key = (phrase.unit, local, wide, before)
+        if key in self._seen:
+            return self._seen[key]
+        local_g = grams(local, normalized=True)
+        wide_g = local_g | grams(wide, normalized=True)
+        before, sentence = _clean(before, True), _clean(wide, True)
         out = []
         for named, names in self.named:
             note = ""
@@ -108,7 +113,8 @@ class NameMatcher:
                 best = (best[0] - 0.05, best[1])
             out.append(NameMatch(best[0], named, best[1], note))
         out.sort(key=lambda m: -m.score)
-        return _drop_contained(out)
+        self._seen[key] = _drop_contained(out)
+        return self._seen[key]
 
 
 def unit_named(matcher: NameMatcher, words: str) -> str:

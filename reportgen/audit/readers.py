@@ -15,7 +15,7 @@ FORMATS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html", ".tx
 # A document larger than this is refused rather than read: check's work grows with the text, and a
 # file this size is not a report (a 10-page report is ~40 KB of DOCX, ~6,000 characters).
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TEXT_CHARS = 1_000_000
+MAX_TEXT_CHARS = 500_000      # some 700 pages
 MAX_TABLE_CELLS = 200_000
 _TABLE_ROW = re.compile(r"\S {2,}\S")
 _PAGE_NUMBER = re.compile(r"^\s*[—–\-－]+\s*\d{1,4}\s*[—–\-－]+\s*$|^\s*\d{1,4}\s*$")

@@ -24,13 +24,18 @@ class Change:
     verb: str
 
 
-def read_change(near: str, column: str, sentence: str) -> Change | None:
-    """The change (or earlier value) a number states, from the words just before it and its column;
-    None when it is a figure of the period."""
+def read_change(near: str, column: str, sentence: str, year: int | None = None) -> Change | None:
+    """The change (or earlier value) a number states, from the words just before it and its column
+    (a column headed with the year before the period's `year` holds earlier values); None when it
+    is a figure of the period."""
     verb = _VERB.search(near.strip())
     words = f"{column} {near}"
     if verb is None:
         if column and _YEAR_AGO.search(column) and not re.search(r"增减|变化|增幅|较", column):
+            return Change("year", "")
+        if year and column and re.search(rf"(?<!\d){year - 1}年", column):
+            return Change("year", "")
+        if re.search(r"去年同期|上年同期", near):
             return Change("year", "")
         return None
     if _YEAR_START.search(words):

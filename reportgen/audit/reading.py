@@ -4,6 +4,7 @@ label and column, per-village rows against the breakdown's figures."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from reportgen.audit.attribution import Cue, CueMatcher, Statement, attribute, learn_cues
@@ -101,14 +102,14 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
         previous: tuple[str, ...] = ()
         for phrase, context in zip(phrases, found, strict=True):
             cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
-            change = read_change(context[0], cell.column if cell else "", context[2])
+            change = read_change(context[0], cell.column if cell else "", context[2], figures.timeframe.cutoff.year)
             if change is not None and not (cell and cell.group):
                 s = _change_statement(phrase, block, change, previous, readers, cell)
                 statements.append(s)
                 continue
             if cell is None:
                 s = attribute(readers.cues, readers.names, phrase, context, block, figures, previous)
-            elif cell.other_period:
+            elif cell.other_period or _other_year(cell.column, figures.timeframe.cutoff.year):
                 s = Statement(phrase, block, None, note=f"in column «{cell.column}»: not a figure of this period",
                               cell=cell.where)
             elif cell.group:
@@ -125,6 +126,11 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
             statements.append(s)
             previous = s.cue.ids if s.cue else previous
     return statements
+
+
+def _other_year(column: str, year: int) -> bool:
+    """A column headed with a year other than the period's (2021年): not this period's figures."""
+    return any(int(y) != year for y in re.findall(r"(?<!\d)((?:19|20)\d\d)年", column))
 
 
 def _change_statement(phrase, block: TextBlock, change: Change, previous: tuple[str, ...], readers: Readers,

@@ -135,9 +135,11 @@ def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, 
         column = header[c].strip() if c < len(header) else ""
         if c not in label_columns and c != unit_column and text:
             group = row_group or (column if column in groups else None)
-            unit = "" if not _is_number(text) else (row_unit or _header_unit(column) or table_unit)
+            unit = "" if not _is_number(text) else (row_unit or _header_unit(column) or _header_unit(label)
+                                                    or table_unit)
             if _is_number(text) and not unit and not _NOT_FIGURES.search(column):
                 unit = unit_named(f"{label} {column}".replace(group or "\0", ""), group)
+                unit = "" if unit in ("元", "%") else unit   # 元 or 万元, 0.87 or 87%: not for a guess
             if _is_number(text) and unit:
                 text += unit
             where = f"row «{label or '—'}», column «{column or c + 1}»"

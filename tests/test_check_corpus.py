@@ -3,6 +3,7 @@ flagged, most figures attributed; tables named by row and column; exit codes; si
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -168,3 +169,25 @@ def test_folder_given_to_check_exits_2(tmp_path, capsys):
     assert "folder" in capsys.readouterr().err
 
 
+
+
+def test_aliases_are_validated(tmp_path):
+    """An alias with digits, a repeated one, and a figure's own unit among other_units are refused,
+    each named by its key path in figures.yaml."""
+    from reportgen.engine.config import load_registry
+    from reportgen.errors import ConfigError
+
+    text = (ROOT / "figures.yaml").read_text(encoding="utf-8")
+    figure = "dibao_households"
+    spec = load_project(ROOT).registry.figures[figure]
+    line = f"    aliases: [{', '.join(spec.aliases)}]"
+    assert line in text
+    bad = text.replace(line, f"    aliases: [低保2023, {spec.aliases[0]}, {spec.aliases[0]}]\n"
+                             f"    other_units: [{spec.unit}]", 1)
+    (tmp_path / "figures.yaml").write_text(bad, encoding="utf-8")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    with pytest.raises(ConfigError) as caught:
+        load_registry(tmp_path / "figures.yaml")
+    message = str(caught.value)
+    for key in ("aliases.0", "aliases.2", "other_units.0"):
+        assert f"figures.{figure}.{key}" in message, message

@@ -257,13 +257,13 @@ def attribute(matcher: CueMatcher, namer: NameMatcher, phrase: Phrase, context: 
         ambiguous += [cue_pick.cue.ids, name_ids[0]]
     if ambiguous:
         names = " or ".join(dict.fromkeys("+".join(ids) for ids in ambiguous))
-        return Statement(phrase, block, None, note=f"unattributed, could be {names}")
+        return Statement(phrase, block, None, note=f"could be {names}")
     if cue_pick is not None:
         return Statement(phrase, block, cue_pick.cue, garbled=cue_pick.garbled)
     if named and named[0].score >= DISAGREE_SCORE:
         return Statement(phrase, block, _named_cue(named[0]), unit_note=named[0].unit_note)
     if named:
-        return Statement(phrase, block, None, note=f"unattributed, the words only loosely name {named[0].named.label}"
+        return Statement(phrase, block, None, note=f"the words only loosely name {named[0].named.label}"
                          f" ({'+'.join(named[0].named.ids)})")
     return Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
 

@@ -142,7 +142,7 @@ def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, 
                 unit = "" if unit in ("元", "%") else unit   # 元 or 万元, 0.87 or 87%: not for a guess
             if _is_number(text) and unit:
                 text += unit
-            where = f"row «{label or '—'}», column «{column or c + 1}»"
+            where = f"table {block.table}, row «{label or '—'}», column «{column or c + 1}»"
             if c < len(block.refs):
                 where += f" ({block.refs[c]})"
             found.append(Cell(offset, offset + len(text), label if not row_group else "", column, where, group,

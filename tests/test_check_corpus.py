@@ -191,3 +191,15 @@ def test_aliases_are_validated(tmp_path):
     message = str(caught.value)
     for key in ("aliases.0", "aliases.2", "other_units.0"):
         assert f"figures.{figure}.{key}" in message, message
+
+
+def test_two_figures_that_fit_leave_the_number_unattributed(project, results, tmp_path):
+    """Precision first: a number two figures could be is "could be A or B", never a disagreement."""
+    f = results.figures
+    neither = f["monitored_households"].value + f["dibao_households"].value + 1
+    path = tmp_path / "ambiguous.txt"
+    path.write_text(f"截至7月底，“三类人员”和低保对象共{neither}户。\n", encoding="utf-8")
+    report = check_documents(project, results, [path])
+    assert report.ok and report.unchecked
+    note = next(x for x in report.findings if x.kind == "unattributed").message
+    assert "could be" in note and "monitored_households" in note and "dibao_households" in note

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from reportgen.audit.attribution import Cue, CueMatcher, Statement, attribute, learn_cues
 from reportgen.audit.changes import Change, base_figure, read_change
 from reportgen.audit.extract import contexts, find_phrases, normalize
-from reportgen.audit.names import NameMatcher, registry_names, unit_named
+from reportgen.audit.names import NameMatcher, confident, registry_names, unit_named
 from reportgen.audit.readers import TextBlock
 from reportgen.audit.tables import read_tables
 from reportgen.engine.figures import FigureSet
@@ -104,7 +104,7 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
             cell = next((c for c in row.cells if c.start <= phrase.start < c.end), None) if row else None
             change = read_change(context[0], cell.column if cell else "", context[2], figures.timeframe.cutoff.year)
             if change is not None and not (cell and cell.group):
-                s = _change_statement(phrase, block, change, previous, readers, cell)
+                s = _change_statement(phrase, block, change, previous, readers, cell, context)
                 statements.append(s)
                 continue
             if cell is None:
@@ -134,10 +134,19 @@ def _other_year(column: str, year: int) -> bool:
 
 
 def _change_statement(phrase, block: TextBlock, change: Change, previous: tuple[str, ...], readers: Readers,
-                      cell) -> Statement:
-    """A change (增加14人) or an earlier value (a 去年同期 column), attributed to the figure just stated."""
+                      cell, context: tuple[str, str, str]) -> Statement:
+    """A change (增加14人) or an earlier value (a 去年同期 column), attributed to the figure just stated,
+    or in a sentence to the figure its words name (去年同期纳入低保117户)."""
     where = cell.where if cell else ""
     fid = base_figure(phrase, previous, readers.results.figures)
+    if cell is None:
+        near, after, sentence = context
+        named, _ = confident(readers.names.matches(phrase, f"{near} {after}", sentence, near))
+        picks = {m.named.ids for m in named if len(m.named.ids) == 1}
+        if len(picks) == 1 and len(named) == 1:
+            fid = picks.pop()[0]
+        elif named and fid not in {i for m in named for i in m.named.ids}:
+            fid = None
     if fid is None:
         return Statement(phrase, block, None, note="a change, but of which figure is not clear", cell=where)
     if not change.baseline:

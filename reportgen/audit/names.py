@@ -105,8 +105,8 @@ class NameMatcher:
                     continue
                 note = f"{phrase.unit} where the registry counts in {named.unit}"
             # the name in the number's own clause, or else earlier in its sentence ("完成水利项目1个，投资64.44万元")
-            best = max(((max(0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + _nearness(clean, before),
-                             0.6 * _cover(g, wide_g) + 0.2 * _nearness(clean, sentence, 16) / 0.15)
+            best = max(((max(0.75 * _cover(g, local_g) + 0.25 * _cover(g, wide_g) + 0.15 * _nearness(clean, before),
+                             0.6 * _cover(g, wide_g) + 0.2 * _nearness(clean, sentence, 16))
                          + 0.01 * min(size, 12), name)
                         for name, g, size, clean in names), key=lambda x: x[0])
             if note:
@@ -119,23 +119,22 @@ class NameMatcher:
 
 def unit_named(matcher: NameMatcher, words: str) -> str:
     """The unit of the figure `words` name best (a table column "已就业" with no unit written), or ""."""
-    words_g, best, unit = grams(words), MIN_NAME_SCORE, ""
-    for named, names in matcher.named:
-        if named.unit == "户人":
-            continue
-        score = max(_cover(g, words_g) for _, g, _, _ in names)
-        if score > best or (score == best and unit and named.unit != unit):
-            best, unit = score, (named.unit if score > best else "")
-    return unit
+    words_g = grams(words)
+    scored = [(max(_cover(g, words_g) for _, g, _, _ in names), named.unit)
+              for named, names in matcher.named if named.unit != "户人"]
+    top = max((score for score, _ in scored), default=0.0)
+    units = {unit for score, unit in scored if score == top}
+    return units.pop() if top >= MIN_NAME_SCORE and len(units) == 1 else ""   # two units fit equally: none
 
 
 def _nearness(name: str, before: str, reach: int = 8) -> float:
-    """Up to 0.15 for a name written just before the number, less the further back it stands."""
+    """1 for a name written just before the number, less the further back it stands, 0 from `reach`
+    characters back or when the text before does not hold the name as written."""
     at = before.rfind(name) if name else -1
     if at < 0:
         return 0.0
     distance = len(before) - (at + len(name))
-    return 0.15 * max(0.0, 1 - distance / reach)
+    return max(0.0, 1 - distance / reach)
 
 
 def _drop_contained(matches: list[NameMatch]) -> list[NameMatch]:

@@ -86,6 +86,7 @@ def readers_for(project: Project, results: Results) -> Readers:
 
 
 def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Statement]:
+    """Every figure the blocks state, in order, each attributed (or not, saying why)."""
     figures = readers.results.figures
     tables = read_tables(blocks, readers.groups, lambda words, group: unit_named(
         readers.group_names if group else readers.names, words))

@@ -68,7 +68,7 @@ def _matched(doc, entries):
 
 def test_corpus_is_big_and_varied(corpus):
     assert len(corpus) >= 12
-    assert {p.suffix for p in corpus} >= {".txt", ".md", ".html", ".docx", ".xlsx", ".csv"}
+    assert {p.suffix for p in corpus} >= {".txt", ".md", ".html", ".docx", ".xlsx", ".csv", ".pdf"}
     assert sum(1 for p in corpus for e in _entries(p) if e.get("wrong")) >= 12
 
 

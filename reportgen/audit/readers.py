@@ -32,6 +32,8 @@ class TextBlock:
     cells: tuple[str, ...] = ()           # a table row: its cells (text is them joined by |)
     table: int | None = None              # which table of the document the row belongs to (1-based)
     refs: tuple[str, ...] = ()            # spreadsheet cell references of the cells (C5), when known
+    spans: tuple[tuple[int, int], ...] = ()   # PDF: where each cell stands on its line (characters)
+    realigned: bool = False               # PDF: cells put under the header's columns by their position
 
     def page_at(self, offset: int) -> int | None:
         page = None
@@ -154,8 +156,10 @@ def _read_pdf(path: Path) -> tuple[TextBlock, ...]:
                 flush()
                 table += not in_table
                 in_table = True
-                cells = tuple(body.split())   # CJK cells hold no spaces; narrow columns are one space apart
-                blocks.append(TextBlock("|".join(cells), None, ((0, number),), cells, table))
+                words = list(re.finditer(r"\S+", line))   # CJK cells hold no spaces; narrow columns are one apart
+                cells = tuple(w.group() for w in words)
+                blocks.append(TextBlock("|".join(cells), None, ((0, number),), cells, table,
+                                        spans=tuple(w.span() for w in words)))
                 continue
             if not body or line.startswith("  "):
                 flush()

@@ -7,7 +7,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from reportgen.audit.attribution import Cue, CueMatcher, Statement, attribute, learn_cues
+from reportgen.audit.attribution import Cue, CueMatcher, Statement, agrees, attribute, learn_cues
 from reportgen.audit.changes import Change, base_figure, read_change
 from reportgen.audit.extract import contexts, find_phrases, normalize
 from reportgen.audit.names import NameMatcher, confident, registry_names, unit_named
@@ -124,6 +124,9 @@ def read_statements(blocks: tuple[TextBlock, ...], readers: Readers) -> list[Sta
                 s = dataclasses.replace(attribute(readers.cues, readers.names, phrase, context, block, figures,
                                                   previous, local=f"{cell.row_label} {cell.column}",
                                                   wide=row.caption), cell=cell.where)
+            if cell is not None and cell.placed and s.cue and not s.change and not agrees(
+                    s.phrase, s.cue.ids, readers.group_figures()[s.group] if s.group else figures):
+                s = dataclasses.replace(s, cue=None, note="its column is not certain from the PDF's layout")
             statements.append(s)
             previous = s.cue.ids if s.cue else previous
     return statements

@@ -3,6 +3,7 @@ cell, a unit column, the column header ("金额（万元）") or the table's cap
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class Cell:
     where: str                 # 'row «纳入农村低保户数», column «数值» (Sheet1!C5)'
     group: str | None = None   # a breakdown group (a village) the row or column names
     other_period: bool = False  # a column of another period or of changes (去年同期, 增减)
+    placed: bool = False        # its column was worked out from where it stands on a PDF line
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def read_tables(blocks: tuple[TextBlock, ...], groups: frozenset[str],
     that group's figures. `unit_named(words, group)` gives the unit of the figure a row label and column
     name, for a bare number no unit is written for."""
     readings: dict[int, RowReading] = {}
+    blocks = list(blocks)     # PDF rows are realigned in place
     index = 0
     while index < len(blocks):
         table = blocks[index].table
@@ -86,8 +89,30 @@ def _caption(blocks: tuple[TextBlock, ...], start: int) -> str:
     return ""
 
 
+def _aligned(blocks, start: int, end: int) -> None:
+    """PDF rows with fewer cells than the header (empty cells leave no trace in the text) put under the
+    header's columns by where each cell stands on the line (its centre nearest a header cell's centre);
+    a row is left as read when two of its cells would fall under one column."""
+    header = next((blocks[i] for i in range(start, end) if len(blocks[i].cells) > 1), None)
+    if header is None or not header.spans:
+        return
+    centres = [(a + b) / 2 for a, b in header.spans]
+    for i in range(start, end):
+        block = blocks[i]
+        if block is header or not block.spans or len(block.cells) >= len(centres):
+            continue
+        columns = [min(range(len(centres)), key=lambda c: abs(centres[c] - (a + b) / 2)) for a, b in block.spans]
+        if len(set(columns)) < len(columns):
+            continue
+        cells = [""] * len(centres)
+        for text, column in zip(block.cells, columns, strict=True):
+            cells[column] = text
+        blocks[i] = dataclasses.replace(block, cells=tuple(cells), spans=(), realigned=True)
+
+
 def _read_table(blocks, start: int, end: int, groups: frozenset[str], caption: str,
                 unit_named) -> dict[int, RowReading]:
+    _aligned(blocks, start, end)
     rows = [blocks[i].cells for i in range(start, end)]
     readings: dict[int, RowReading] = {}
     header_at = None
@@ -146,7 +171,7 @@ def _read_row(block: TextBlock, header, label_columns, unit_column, table_unit, 
             if c < len(block.refs):
                 where += f" ({block.refs[c]})"
             found.append(Cell(offset, offset + len(text), label if not row_group else "", column, where, group,
-                              bool(_NOT_FIGURES.search(column))))
+                              bool(_NOT_FIGURES.search(column)), block.realigned))
         parts.append(text)
         offset += len(text) + 1
     return RowReading("|".join(parts), tuple(found), caption)

@@ -1,5 +1,6 @@
 """The check corpus as files: text documents copied, *.docx.txt / *.xlsx.txt / *.csv.txt written as the
-DOCX, XLSX or CSV they describe (paragraphs separated by blank lines; | a | b | lines are a table)."""
+DOCX, XLSX or CSV they describe (paragraphs separated by blank lines; | a | b | lines are a table), and
+*.pdf.html printed to PDF by WeasyPrint."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-GENERATED = (".docx.txt", ".xlsx.txt", ".csv.txt")
+GENERATED = (".docx.txt", ".xlsx.txt", ".csv.txt", ".pdf.html")
 DOCUMENTS = (".txt", ".md", ".html")
 
 
@@ -74,7 +75,12 @@ def materialise(out: Path, source: Path = HERE) -> list[Path]:
     paths = []
     for path in sorted(source.iterdir()):
         generated = next((s for s in GENERATED if path.name.endswith(s)), None)
-        if generated:
+        if generated == ".pdf.html":
+            import weasyprint
+
+            target = out / (path.name[: -len(generated)] + ".pdf")
+            weasyprint.HTML(string=path.read_text(encoding="utf-8")).write_pdf(str(target))
+        elif generated:
             target = out / (path.name[: -len(generated)] + generated[: -len(".txt")])
             writer = {".docx.txt": write_docx, ".xlsx.txt": write_xlsx, ".csv.txt": write_csv}[generated]
             writer(_parts(path.read_text(encoding="utf-8")), target)

@@ -1,6 +1,13 @@
 """The check corpus as files: text documents copied, *.docx.txt / *.xlsx.txt / *.csv.txt written as the
 DOCX, XLSX or CSV they describe (paragraphs separated by blank lines; | a | b | lines are a table), and
-*.pdf.html printed to PDF by WeasyPrint."""
+*.pdf.html printed to PDF by WeasyPrint. The tests write them into a temporary folder each run; nothing
+generated is committed.
+
+Each document NN_name.* has a sidecar NN_name.yaml listing, in document order, the figures it states:
+`text` as written (a table cell as written, its unit coming from the row or column), `figures` the
+registry ids it states, and where so `wrong: true` (a planted error), `village:` (a per-village
+figure), `earlier: year` (the value a year earlier) or `change: year` (a change against a year
+earlier). The sidecar holds no values: the tests compare each figure with the pipeline's own."""
 
 from __future__ import annotations
 

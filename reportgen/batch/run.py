@@ -23,10 +23,11 @@ from reportgen.batch.progress import BatchProgress
 from reportgen.batch.rollup import rollup_checks, township_values
 from reportgen.batch.units import COUNTY, TOWNSHIP, Unit, check_units, declared_units, project_for
 from reportgen.batch.work import Bundle, JobOutput
-from reportgen.build import STAGING_PREFIX, BuildResult, BuiltDocument, _swap_in, recover
+from reportgen.build import STAGING_PREFIX, BuildResult, BuiltDocument, recover
 from reportgen.engine.figures import FigureSet
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import EXIT_CHECK, EXIT_OK, ReportgenError
+from reportgen.output_folder import swap_in as _swap_in
 
 
 @dataclass

@@ -78,5 +78,6 @@ def with_township_findings(report: CheckReport, project: Project, timeframe: Tim
     for d in report.documents:
         findings, verified = township_findings(project, timeframe, Path(d.file), document)
         kept = tuple(f for f in d.findings if not (f.kind == "unattributed" and f.phrase in verified))
-        documents.append(dataclasses.replace(d, findings=kept + tuple(findings)))
+        checked = d.checked + len(d.findings) - len(kept)   # township figures checked against their rows
+        documents.append(dataclasses.replace(d, findings=kept + tuple(findings), checked=checked))
     return CheckReport(tuple(documents))

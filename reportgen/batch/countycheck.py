@@ -79,5 +79,9 @@ def with_township_findings(report: CheckReport, project: Project, timeframe: Tim
         findings, verified = township_findings(project, timeframe, Path(d.file), document)
         kept = tuple(f for f in d.findings if not (f.kind == "unattributed" and f.phrase in verified))
         checked = d.checked + len(d.findings) - len(kept)   # township figures checked against their rows
+        # a township's cell that check itself already found wrong (its row read as the township's) once
+        found = {(f.phrase, f.cell) for f in kept if f.failing}
+        findings = [f for f in findings if not any(f.phrase == phrase and f"«{f.context}»" in cell
+                                                   for phrase, cell in found)]
         documents.append(dataclasses.replace(d, findings=kept + tuple(findings), checked=checked))
     return CheckReport(tuple(documents))

@@ -7,12 +7,14 @@ import gc
 import sys
 from pathlib import Path
 
-from reportgen.errors import EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, ReportgenError
+from reportgen.errors import EXIT_CHECK, EXIT_INTERNAL, EXIT_OK, EXIT_UNCHECKED, ReportgenError
 from reportgen.privacy import scrub
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipeline.py", description="Work reports from ledgers and a figure registry.")
+    parser = argparse.ArgumentParser(prog="pipeline.py", description="Work reports from ledgers and a figure registry.",
+                                     epilog="exit codes: 0 success; 2 bad input; 3 a check or a document disagrees; "
+                                            "4 check: a document states no figure it could check; 70 internal error")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding figures.yaml and data/")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,8 +54,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
 
-    p = sub.add_parser("check", help="read documents back and compare their figures with the registry")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".docx, .pdf, .html, .txt or .md")
+    p = sub.add_parser("check", help="read documents back and compare their figures with the registry",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="exit codes: 0 every figure checked agrees; 3 a figure disagrees, is garbled or stale, or "
+                              "the document's own\narithmetic fails; 4 nothing disagrees but a document states no "
+                              "figure that could be checked;\n2 a file cannot be read or is too large; 70 an "
+                              "internal error")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help=".docx, .pdf, .html, .txt, .md, .xlsx or .csv")
     timeframe_args(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--ledger", type=Path, default=None,
@@ -195,7 +203,9 @@ def _check(args) -> int:
         for name in project.registry.documents:
             report = with_township_findings(report, whole, results.figures.timeframe, name)
     sys.stdout.write(to_json(report) if args.format == "json" else format_text(report))
-    return EXIT_OK if report.ok else EXIT_CHECK
+    if not report.ok:
+        return EXIT_CHECK
+    return EXIT_UNCHECKED if report.unchecked else EXIT_OK
 
 
 COMMANDS = {"figures": _figures, "explain": _explain, "build": _build, "variants": _variants,

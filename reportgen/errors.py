@@ -7,6 +7,7 @@ from dataclasses import dataclass
 EXIT_OK = 0
 EXIT_INPUT = 2       # the user's input (registry, ledgers, templates, period) is wrong
 EXIT_CHECK = 3       # the build ran but figures or documents disagree
+EXIT_UNCHECKED = 4   # check: nothing disagrees, but a document states no figure it could check
 EXIT_INTERNAL = 70   # a bug in reportgen (EX_SOFTWARE)
 
 

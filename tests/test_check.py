@@ -95,10 +95,62 @@ def test_built_report_is_consistent(project, results, built, fmt):
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "pdf"])
 def test_every_built_document_is_consistent(project, results, built, fmt):
-    """Other documents too (the figures brief): per-village rows stay unattributed, never wrong."""
+    """Other documents too (the figures brief, its per-village table and year-on-year changes included):
+    every number attributed and checked, none wrong."""
     paths = [built[0].folder / d.files[fmt] for d in built[0].documents if fmt in d.files]
     report = check_documents(project, results, paths)
     assert report.ok, format_text(report)
+    for doc in report.documents:
+        assert doc.stated == doc.attributed == doc.checked > 0, format_text(report)
+    brief = next(d for d in report.documents if "brief" in Path(d.file).name)
+    villages = {s.group for s in brief.statements if s.group}
+    assert len(villages) >= 2 and all(s.outcome == "agrees" for s in brief.statements)
+
+
+def test_wrong_village_and_change_in_the_brief_are_caught(project, results, built, tmp_path):
+    """A village's cell and a year-on-year change edited in the brief's DOCX are reported by cell."""
+    from reportgen.audit.reading import readers_for
+
+    brief = built[0].folder / _document(built, "brief").files["docx"]
+    document = docx.Document(str(brief))
+    village_table, main_table = document.tables[-1], document.tables[0]
+    village = village_table.rows[1].cells[0].text
+    breakdown = readers_for(project, results).group_figures()[village]
+    right_cell = zhnum.hu_ren(breakdown["dibao_households"].value, breakdown["dibao_people"].value)
+    cell = next(c for c in village_table.rows[1].cells if c.text == right_cell)
+    cell.text = zhnum.hu_ren(breakdown["dibao_households"].value, breakdown["dibao_people"].value + 3)
+    change_cell = main_table.rows[1].cells[2]
+    right_change = change_cell.text
+    change_cell.text = right_change.replace("增加", "减少") if "增加" in right_change else "增加99人"
+    edited = tmp_path / "brief.docx"
+    document.save(str(edited))
+    report = check_documents(project, results, [edited])
+    wrong = {f.phrase: f for f in report.failures if f.kind == "disagrees"}
+    changed = change_cell.text.removeprefix("减少").removeprefix("增加")   # the number; its verb is context
+    assert set(wrong) == {cell.text, changed}, format_text(report)
+    assert f"«{village}»" in wrong[cell.text].cell and wrong[cell.text].expected == right_cell
+    assert wrong[changed].expected == right_change and "较去年同期" in wrong[changed].cell
+
+
+def test_issue_examples_are_read_as_written(project, results, tmp_path):
+    """其中监测对象40户136人 is the monitored pair, not the newly monitored; 127户、231人 is one pair;
+    公益性岗位总数113个 disagrees with the posts counted in 人, saying so; 名 is 人."""
+    f = results.figures
+    pair = lambda name: zhnum.hu_ren(f[f"{name}_households"].value, f[f"{name}_people"].value)  # noqa: E731
+    jobs = f["welfare_jobs_total"].value
+    text = (f"今年新纳入监测对象{pair('newly_monitored')}，其中监测对象{pair('monitored')}。\n\n"
+            f"纳入农村低保的有{f['dibao_households'].value}户、{f['dibao_people'].value}人。\n\n"
+            f"资助学生{f['education_grant_people'].value}名。\n\n公益性岗位总数{jobs + 1}个。\n")
+    path = tmp_path / "brief-by-hand.txt"
+    path.write_text(text, encoding="utf-8")
+    doc = check_documents(project, results, [path]).documents[0]
+    outcomes = {s.text: (s.figures, s.outcome) for s in doc.statements}
+    assert outcomes[pair("monitored")] == (("monitored_households", "monitored_people"), "agrees")
+    assert outcomes[f"{f['dibao_households'].value}户、{f['dibao_people'].value}人"][1] == "agrees"
+    assert outcomes[f"{f['education_grant_people'].value}名"] == (("education_grant_people",), "agrees")
+    assert outcomes[f"{jobs + 1}个"] == (("welfare_jobs_total",), "disagrees")
+    finding = next(x for x in doc.findings if x.kind == "disagrees")
+    assert "个" in finding.message and "人" in finding.message
 
 
 def test_three_figures_changed_in_docx_are_caught(project, results, built, tmp_path):

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from reportgen import zhnum
+from reportgen.audit.changes import Change
 from reportgen.audit.extract import Phrase, contexts, household_splits, normalize
+from reportgen.audit.names import DISAGREE_SCORE, NameMatch, NameMatcher, confident
 from reportgen.audit.readers import TextBlock
 from reportgen.build import document_context
 from reportgen.documents import templating
@@ -74,9 +76,17 @@ class CueMatcher:
     def __init__(self, cues: tuple[Cue, ...]):
         self.cues = [(cue, _grams(cue.near), _grams(cue.after), _grams(cue.sentence), _grams(cue.label))
                      for cue in cues]
+        self._seen: dict[tuple, list[Match]] = {}   # a context met before
 
     def matches(self, phrase: Phrase, near: str, after: str, sentence: str,
                 previous: tuple[str, ...] = ()) -> list[Match]:
+        key = (phrase.unit, phrase.digit_run and phrase.numbers[0], near, after, sentence, previous)
+        if key not in self._seen:
+            self._seen[key] = self._matches(phrase, near, after, sentence, previous)
+        return self._seen[key]
+
+    def _matches(self, phrase: Phrase, near: str, after: str, sentence: str,
+                 previous: tuple[str, ...]) -> list[Match]:
         near_g, after_g, sentence_g = _grams(near), _grams(after), _grams(sentence)
         garbled_ok = phrase.digit_run and bool(household_splits(phrase.numbers[0]))
         out = []
@@ -200,26 +210,62 @@ class Statement:
     cue: Cue | None
     garbled: bool = False
     note: str = ""
+    cell: str = ""                 # a table cell: its row label and column
+    group: str | None = None       # a breakdown group (village) the figure belongs to
+    unit_note: str = ""            # the document counts in another unit than the registry
+    change: Change | None = None   # a change against, or the value of, an earlier time (the cue's figure)
 
 
-def attribute(matcher: CueMatcher, phrase: Phrase, context: tuple[str, str, str], block: TextBlock,
-              figures: FigureSet, previous: tuple[str, ...]) -> Statement:
-    """The cue the words around a stated figure match best. Among cues that match almost as well,
-    one whose figure has the stated value wins (rewording must not turn into a disagreement);
-    two equally good cues that both disagree leave the figure unattributed."""
-    matches = matcher.matches(phrase, *context, previous)
+def _named_cue(match: NameMatch) -> Cue:
+    return Cue(match.named.ids, match.named.unit, "", "", "", match.name)
+
+
+def attribute(matcher: CueMatcher, namer: NameMatcher, phrase: Phrase, context: tuple[str, str, str],
+              block: TextBlock, figures: FigureSet, previous: tuple[str, ...], local: str | None = None,
+              wide: str | None = None, use_cues: bool = True) -> Statement:
+    """The figure a stated number is, by the template cues its words match and by the figures' names
+    and aliases (`local`/`wide`: the words that name it, when not its clause and sentence).
+
+    Precision first: any close reading whose figure has the stated value wins (rewording must not
+    turn into a disagreement); a disagreement is reported only when one figure alone fits; when two
+    fit, the number is unattributed, "could be A or B"."""
+    near, after, sentence = context
+    named, plausible = confident(namer.matches(phrase, f"{near} {after}" if local is None else local,
+                                       sentence if wide is None else wide, near if local is None else ""))
+    matches = matcher.matches(phrase, *context, previous) if use_cues else []
     best = next((m for m in matches if m.score >= MIN_SCORE and m.cue_fit >= MIN_CUE), None)
-    if best is None:
-        return Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
-    close = [m for m in matches if m.score >= best.score * (1 - VALUE_MARGIN)]
+    close = [m for m in matches if m.score >= best.score * (1 - VALUE_MARGIN)] if best else []
     agreeing = [m for m in close if not m.garbled and agrees(phrase, m.cue.ids, figures)]
     if agreeing:
         return Statement(phrase, block, agreeing[0].cue)
-    tied = [m for m in close if m.score >= best.score - TIE_MARGIN and m.cue.ids != best.cue.ids]
-    if tied:
-        names = ", ".join(dict.fromkeys("+".join(m.cue.ids) for m in [best, *tied]))
-        return Statement(phrase, block, None, note=f"could be any of {names}")
-    return Statement(phrase, block, best.cue, garbled=best.garbled)
+    for match in plausible:
+        if agrees(phrase, match.named.ids, figures):
+            return Statement(phrase, block, _named_cue(match), unit_note=match.unit_note)
+    cue_pick, ambiguous = None, []
+    if best is not None:
+        tied = [m for m in close if m.score >= best.score - TIE_MARGIN and m.cue.ids != best.cue.ids]
+        if tied:
+            ambiguous = [m.cue.ids for m in [best, *tied]]
+        else:
+            cue_pick = best
+    name_ids = list(dict.fromkeys(m.named.ids for m in named))
+    if cue_pick is not None and (cue_pick.garbled or any(set(ids) <= set(cue_pick.cue.ids) for ids in name_ids)):
+        name_ids = [cue_pick.cue.ids]     # the template's wording settles what the names leave open
+    if len(name_ids) > 1:
+        ambiguous += name_ids
+    elif name_ids and cue_pick is not None and not set(name_ids[0]) <= set(cue_pick.cue.ids):
+        ambiguous += [cue_pick.cue.ids, name_ids[0]]
+    if ambiguous:
+        names = " or ".join(dict.fromkeys("+".join(ids) for ids in ambiguous))
+        return Statement(phrase, block, None, note=f"could be {names}")
+    if cue_pick is not None:
+        return Statement(phrase, block, cue_pick.cue, garbled=cue_pick.garbled)
+    if named and named[0].score >= DISAGREE_SCORE:
+        return Statement(phrase, block, _named_cue(named[0]), unit_note=named[0].unit_note)
+    if named:
+        return Statement(phrase, block, None, note=f"the words only loosely name {named[0].named.label}"
+                         f" ({'+'.join(named[0].named.ids)})")
+    return Statement(phrase, block, None, note=f"no registry figure in {phrase.unit} is named like this")
 
 
 def right_wording(ids: tuple[str, ...], figures: FigureSet) -> str:
@@ -231,9 +277,11 @@ def right_wording(ids: tuple[str, ...], figures: FigureSet) -> str:
 
 def agrees(phrase: Phrase, ids: tuple[str, ...], figures: FigureSet) -> bool:
     """Whether the phrase is one of the ways reportgen itself words the registry value (for money
-    万元, 余万元 or 元; 13.380万元 counts as 13.38万元)."""
+    万元, 余万元 or 元; 13.380万元 counts as 13.38万元), or the registry value lies within what the
+    written number stands for (13.4万元 for 133,800元; 112个 for 112人)."""
     if len(ids) == 2 or phrase.unit == "户人":
-        return len(ids) == 2 and phrase.unit == "户人" and phrase.canonical == right_wording(ids, figures)
+        return (len(ids) == 2 and phrase.unit == "户人"
+                and all(figures[i].value == int(n) for i, n in zip(ids, phrase.numbers, strict=True)))
     fig = figures[ids[0]]
     makers = {"元": (zhnum.wan, zhnum.yu_wan, zhnum.yuan), "%": (zhnum.percent,)}.get(
         fig.unit, (lambda v: zhnum.count(v, fig.unit),))
@@ -243,4 +291,10 @@ def agrees(phrase: Phrase, ids: tuple[str, ...], figures: FigureSet) -> bool:
                 return True
         except zhnum.WordingError:
             continue
-    return phrase.canonical == fig.wording
+    if phrase.canonical == fig.wording:
+        return True
+    if not isinstance(fig.value, (int, float)) or phrase.unit in ("户人", "个百分点"):
+        return False
+    _, low, high = phrase.span(phrase.numbers[0])
+    eps = 1e-9 * max(1.0, abs(high))
+    return low - eps <= float(fig.value) <= high + eps

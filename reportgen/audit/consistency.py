@@ -13,15 +13,14 @@ from pathlib import Path
 
 from reportgen import zhnum
 from reportgen.audit.attribution import (
-    CueMatcher,
     Statement,
     agrees,
-    attribute,
-    learn_cues,
     right_wording,
 )
-from reportgen.audit.extract import contexts, find_phrases, household_splits, normalize, spans_hold
+from reportgen.audit.changes import change_agrees, earlier_value, right_words
+from reportgen.audit.extract import household_splits, spans_hold
 from reportgen.audit.readers import read_document
+from reportgen.audit.reading import Readers, read_statements, readers_for
 from reportgen.engine import formula
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.engine.project import Project, Results, evaluate
@@ -44,10 +43,22 @@ class Finding:
     message: str
     expected: str | None = None      # the right value, worded as a report words it
     figures: tuple[str, ...] = ()    # registry figure ids concerned
+    cell: str = ""                   # a table cell: 'row «…», column «…»'
 
     @property
     def failing(self) -> bool:
         return self.kind in FAILING
+
+
+@dataclass(frozen=True)
+class StatedFigure:
+    """One number the document states and what became of it."""
+
+    text: str                   # as written (a table cell with the unit its row or column gives)
+    where: str                  # ¶3, p.2 or a table cell
+    figures: tuple[str, ...]    # registry ids it is attributed to; () when unattributed
+    outcome: str                # agrees | disagrees | garbled | unattributed
+    group: str | None = None    # a breakdown group (village)
 
 
 @dataclass(frozen=True)
@@ -62,10 +73,17 @@ class DocumentReport:
     stated: int
     attributed: int
     findings: tuple[Finding, ...]
+    checked: int = 0            # attributed figures compared with a registry value
+    statements: tuple[StatedFigure, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not any(f.failing for f in self.findings)
+
+    @property
+    def unchecked(self) -> bool:
+        """Nothing in the document could be compared with the registry: not a sign it is right."""
+        return self.checked == 0
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,10 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+    @property
+    def unchecked(self) -> tuple[DocumentReport, ...]:
+        return tuple(d for d in self.documents if d.unchecked)
 
 
 # --------------------------------------------------------------------------- one document
@@ -107,10 +129,12 @@ def _document_values(statements: list[Statement], assertions: list[str]) -> tupl
     values: dict[str, tuple[float, float, float]] = {}
     readings: dict[int, tuple[int, int]] = {}
     undecided = []
-    for s in (s for s in statements if s.cue is not None and not s.garbled):
+    for s in (s for s in statements if s.cue is not None and not s.garbled and not s.group and not s.change):
         for fid, number in zip(s.cue.ids, s.phrase.numbers, strict=False):
             values.setdefault(fid, s.phrase.span(number))
     for index, s in enumerate(statements):
+        if s.garbled and s.group:
+            continue
         if s.garbled and len(splits := household_splits(s.phrase.numbers[0])) == 1:
             readings[index] = splits[0]
             values.update({f: (n, n, n) for f, n in zip(s.cue.ids, splits[0], strict=True) if f not in values})
@@ -168,18 +192,45 @@ def _finding(kind: str, path: Path, s: Statement, message: str, expected: str | 
     text, start, end = s.block.text, s.phrase.start, s.phrase.end
     context = ("…" if start > 12 else "") + text[max(0, start - 12):end + 6] + ("…" if end + 6 < len(text) else "")
     return Finding(kind, str(path), s.block.paragraph, s.block.page_at(start), text[start:end], context,
-                   message, expected, ids)
+                   message, expected, ids, s.cell)
+
+
+def _compare_change(path: Path, s: Statement, figures: FigureSet, readers: Readers) -> tuple[Finding | None, str]:
+    fid, change = s.cue.ids[0], s.change
+    earlier = earlier_value(fid, change, figures, readers.year_ago() if change.baseline == "year" else None,
+                            readers.project.registry)
+    when = "a year earlier" if change.baseline == "year" else "at the start of the year"
+    if earlier is None:
+        return _finding("unattributed", path, s, f"a change of {fid}, but the registry has no value {when}"), \
+            "unattributed"
+    fig = figures[fid]
+    holds, _ = change_agrees(s.phrase, change, float(fig.value), float(earlier), fig.unit)
+    if holds:
+        return None, "agrees"
+    right = right_words(s.phrase, change, fig.unit, fig.wording_style, fig.value, earlier)
+    what = "change of " if change.verb else "value of "
+    return _finding("disagrees", path, s, f"{what}{fig.label} {when}: the registry gives {right}, not "
+                    f"{s.phrase.text}", right, (fid,)), "disagrees"
 
 
 def _compare(path: Path, statements: list[Statement], figures: FigureSet, assertions: list[str],
-             values: dict, readings: dict) -> list[Finding]:
-    findings = []
+             values: dict, readings: dict, groups: dict[str, FigureSet],
+             readers: Readers) -> tuple[list[Finding], list[str]]:
+    """Findings for the stated figures, and each one's outcome (agrees, disagrees, garbled, unattributed)."""
+    findings, outcomes = [], []
     for index, s in enumerate(statements):
         if s.cue is None:
             findings.append(_finding("unattributed", path, s, s.note))
+            outcomes.append("unattributed")
             continue
-        ids, right = s.cue.ids, right_wording(s.cue.ids, figures)
-        label = "、".join(figures[i].label for i in ids)
+        if s.change is not None:
+            finding, outcome = _compare_change(path, s, figures, readers)
+            findings += [finding] if finding else []
+            outcomes.append(outcome)
+            continue
+        own = groups[s.group] if s.group else figures
+        ids, right = s.cue.ids, right_wording(s.cue.ids, own)
+        label = "、".join(own[i].label for i in ids) + (f" ({s.group})" if s.group else "")
         if s.garbled:
             parts = [_sum_of_parts(fid, values, assertions) for fid in ids]
             message = f"{s.phrase.text} runs together the households and people of {label}"
@@ -191,10 +242,17 @@ def _compare(path: Path, statements: list[Statement], figures: FigureSet, assert
                 options = "、".join(f"{h}户{p}人" for h, p in household_splits(s.phrase.numbers[0]))
                 message += f"; it could be read as {options}"
             findings.append(_finding("garbled", path, s, f"{message}; the registry has {right}", right, ids))
-        elif not agrees(s.phrase, ids, figures):
+            outcomes.append("garbled")
+        elif not agrees(s.phrase, ids, own):
+            unit = f" (counted in {s.unit_note})" if s.unit_note else ""
             findings.append(_finding("disagrees", path, s, f"{label}: the registry has {right}, not "
-                                     f"{s.phrase.text}", right, ids))
-    return findings
+                                     f"{s.phrase.text}{unit}", right, ids))
+            outcomes.append("disagrees")
+        else:
+            if s.unit_note:
+                findings.append(_finding("note", path, s, f"{label} agrees, but in {s.unit_note}", right, ids))
+            outcomes.append("agrees")
+    return findings, outcomes
 
 
 def _arithmetic(path: Path, statements: list[Statement], project: Project, figures: FigureSet,
@@ -208,7 +266,7 @@ def _arithmetic(path: Path, statements: list[Statement], project: Project, figur
         _, left, left_value, right, right_value = outcome
         total = _total_and_parts(check.assertion)
         anchor = total[0] if total else min(names, key=check.assertion.find)
-        where = next(s for s in statements if s.cue and anchor in s.cue.ids)
+        where = next(s for s in statements if s.cue and not s.group and not s.change and anchor in s.cue.ids)
         message = (f"check {cid} ({check.label}) fails on this document's figures: "
                    f"{left} = {left_value:g}, {right} = {right_value:g}")
         expected = None
@@ -241,28 +299,26 @@ def _stale(path: Path, project: Project, recorded) -> list[Finding]:
                     + "; ".join(changed), f"rebuild with: pipeline.py build --period {recorded.period}")]
 
 
-def _check_one(path: Path, project: Project, results: Results, matcher: CueMatcher, recorded,
-               notes: list[Finding]) -> DocumentReport:
+def _check_one(path: Path, project: Project, readers: Readers, recorded, notes: list[Finding]) -> DocumentReport:
     kind, blocks = read_document(path)
-    figures = results.figures
-    statements: list[Statement] = []
-    for block in blocks:
-        normalized = normalize(block.text)
-        phrases = find_phrases(normalized)
-        found = contexts(normalized, [(p.start, p.end) for p in phrases])
-        previous: tuple[str, ...] = ()
-        for phrase, context in zip(phrases, found, strict=True):
-            statements.append(attribute(matcher, phrase, context, block, figures, previous))
-            previous = statements[-1].cue.ids if statements[-1].cue else previous
+    figures = readers.results.figures
+    statements = read_statements(blocks, readers)
     assertions = [c.assertion for c in project.registry.checks.values()]
     values, readings = _document_values(statements, assertions)
     findings = [*notes, *(_stale(path, project, recorded) if recorded else [])]
-    findings += _compare(path, statements, figures, assertions, values, readings)
+    compared, outcomes = _compare(path, statements, figures, assertions, values, readings,
+                                  readers.group_figures() if any(s.group for s in statements) else {}, readers)
+    findings += compared
     findings += _arithmetic(path, statements, project, figures, values)
+    stated = tuple(StatedFigure(s.phrase.text, s.cell or _where(_finding("note", path, s, "")),
+                                s.cue.ids if s.cue else (), outcome, s.group)
+                   for s, outcome in zip(statements, outcomes, strict=True))
     frame = figures.timeframe
+    attributed = sum(1 for s in statements if s.cue is not None)
+    checked = sum(1 for outcome in outcomes if outcome != "unattributed")
     return DocumentReport(str(path), kind, frame.period.name, frame.cutoff.isoformat(),
-                          recorded.build_id if recorded else None, len(statements),
-                          sum(1 for s in statements if s.cue is not None), tuple(findings))
+                          recorded.build_id if recorded else None, len(statements), attributed,
+                          tuple(findings), checked, stated)
 
 
 def check_documents(project: Project, results: Results, paths, ledger_db: Path | None = None) -> CheckReport:
@@ -270,7 +326,7 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
     the period of the build that wrote it when the build ledger knows the file."""
     from reportgen.audit.ledger import find_document
 
-    matchers: dict[tuple[str, str], CueMatcher] = {}
+    matchers: dict[tuple[str, str], Readers] = {}
 
     reports = []
     for path in map(Path, paths):
@@ -288,8 +344,8 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
                                      f"give ({exc}); compared with {frame.period.name} instead"))
         key = (doc_results.figures.timeframe.period.name, doc_results.figures.timeframe.cutoff.isoformat())
         if key not in matchers:
-            matchers[key] = CueMatcher(learn_cues(project, doc_results))
-        reports.append(_check_one(path, project, doc_results, matchers[key], recorded, notes))
+            matchers[key] = readers_for(project, doc_results)
+        reports.append(_check_one(path, project, matchers[key], recorded, notes))
     return CheckReport(tuple(reports))
 
 
@@ -297,6 +353,8 @@ def check_documents(project: Project, results: Results, paths, ledger_db: Path |
 
 
 def _where(f: Finding) -> str:
+    if f.cell:
+        return f.cell if f.page is None else f"p.{f.page} {f.cell}"
     if f.page is not None:
         return f"p.{f.page}"
     return f"¶{f.paragraph}" if f.paragraph is not None else "file"
@@ -309,8 +367,11 @@ def format_text(report: CheckReport) -> str:
         build = f", build {doc.build_id}" if doc.build_id is not None else ""
         problems = sum(1 for f in doc.findings if f.failing)
         verdict = "consistent" if doc.ok else f"{problems} problem{'s' if problems != 1 else ''}"
+        if doc.ok and doc.unchecked:
+            verdict = ("nothing checked: no figure it states could be attributed to the registry"
+                       if doc.stated else "nothing checked: it states no figure")
         lines.append(f"{doc.file} — {doc.period} (cut-off {doc.cutoff}{build}): {doc.stated} figures stated, "
-                     f"{doc.attributed} attributed: {verdict}")
+                     f"{doc.attributed} attributed, {doc.checked} checked: {verdict}")
         for f in sorted(doc.findings, key=lambda f: (not f.failing, f.paragraph or 0, f.page or 0)):
             right = f" → {f.expected}" if f.expected else ""
             shown = f" 「{f.context}」" if f.context else ""
@@ -319,7 +380,7 @@ def format_text(report: CheckReport) -> str:
 
 
 def to_json(report: CheckReport) -> str:
-    documents = [{**dataclasses.asdict(d), "ok": d.ok,
+    documents = [{**dataclasses.asdict(d), "ok": d.ok, "unchecked": d.unchecked,
                   "findings": [{**dataclasses.asdict(f), "failing": f.failing} for f in d.findings]}
                  for d in report.documents]
-    return json.dumps({"ok": report.ok, "documents": documents}, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps({"ok": report.ok, "unchecked": bool(report.unchecked), "documents": documents}, ensure_ascii=False, indent=2) + "\n"

@@ -12,17 +12,20 @@ CLAUSE_STOPS = frozenset(",;:()!?。、|\n")     # | parts the cells of a table 
 SENTENCE_STOPS = frozenset(";!?。\n")
 NEAR_CHARS, SENTENCE_CHARS, AFTER_CHARS = 16, 40, 10
 
-# After normalize(): "127户231人", "12户次", "13.38万元", "30余万元", "87.25%", "290千瓦", "5个".
+# After normalize(): "127户231人", "127户、231人", "12户次", "13.38万元", "30余万元", "87.25%", "290千瓦",
+# "5个", "111名" (名 = 人), "1,250,000元", "0.6个百分点".
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 PHRASE = re.compile(
-    r"(?<![\d.A-Za-z])(?:(?P<households>\d+) ?户 ?(?P<people>\d+) ?人(?!次)"
-    r"|(?P<number>\d+(?:\.\d+)?) ?(?P<unit>余万元|多万元|万余元|万元|亿元|元|户次|人次|千瓦|户|人|个|%))"
+    r"(?<![\d.A-Za-z])(?<!\d,)(?:(?P<households>\d+) ?户 ?[、,]? ?(?P<people>\d+) ?[人名](?!次)"
+    rf"|(?P<number>{_NUMBER}) ?(?P<unit>余万元|多万元|万余元|万元|亿元|千元|元|户次|人次|千瓦|个百分点|户|人|名|个|%))"
 )
 _SCALE = {"万元": 10_000, "余万元": 10_000, "多万元": 10_000, "万余元": 10_000, "亿元": 100_000_000,
-          "%": Decimal("0.01")}
+          "千元": 1_000, "%": Decimal("0.01")}
 APPROXIMATE = ("余万元", "多万元", "万余元")
 # "同比增加13人", "环比提高0.1个百分点": a difference between two periods, not a figure of the registry
 COMPARISON = re.compile(r"(?:同比|环比)(?:增加|减少|提高|降低|增长|下降)$")
-WHOLE_UNITS = ("户", "人", "个", "户次", "人次", "户人")
+UNIT_SYNONYMS = {"名": "人"}      # a unit people write for a registry unit, with the same meaning
+WHOLE_UNITS = ("户", "人", "个", "户次", "人次", "户人", "名")
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,8 @@ def find_phrases(normalized: str) -> list[Phrase]:
         if match["households"] is not None:
             numbers, unit, written = (match["households"], match["people"]), "户人", "户人"
         else:
-            written = match["unit"]
-            numbers = (match["number"],)
+            written = UNIT_SYNONYMS.get(match["unit"], match["unit"])
+            numbers = (match["number"].replace(",", ""),)
             unit = "元" if written.endswith("元") else written
         phrases.append(Phrase(match.start(), match.end(), match.group(), unit, numbers, written))
     return phrases
@@ -112,16 +115,15 @@ def contexts(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str, st
     """
     result: list[tuple[str, str, str]] = []
     sentence_start = 0
-    sentence_parts: list[str] = []
+    sentence = ""     # the sentence so far, only its last SENTENCE_CHARS kept: linear in the text
     for index, (start, end) in enumerate(spans):
         gap_start = spans[index - 1][1] if index else 0
         gap = text[gap_start:start]
         cut = max((i for i, ch in enumerate(gap) if ch in SENTENCE_STOPS), default=-1)
         if cut >= 0 or index == 0:
-            sentence_parts = []
+            sentence = ""
             sentence_start = gap_start + cut + 1
-        sentence_parts.append(text[max(sentence_start, gap_start):start])
-        sentence = "".join(sentence_parts)[-SENTENCE_CHARS:]
+        sentence = (sentence + text[max(sentence_start, gap_start, start - SENTENCE_CHARS):start])[-SENTENCE_CHARS:]
         clause_cut = max((i for i, ch in enumerate(gap) if ch in CLAUSE_STOPS), default=-1)
         near = gap[clause_cut + 1:].strip()
         if not near and index and result and not gap.strip(" ,:(、|").strip():

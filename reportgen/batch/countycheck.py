@@ -78,5 +78,10 @@ def with_township_findings(report: CheckReport, project: Project, timeframe: Tim
     for d in report.documents:
         findings, verified = township_findings(project, timeframe, Path(d.file), document)
         kept = tuple(f for f in d.findings if not (f.kind == "unattributed" and f.phrase in verified))
-        documents.append(dataclasses.replace(d, findings=kept + tuple(findings)))
+        checked = d.checked + len(d.findings) - len(kept)   # township figures checked against their rows
+        # a township's cell that check itself already found wrong (its row read as the township's) once
+        found = {(f.phrase, f.cell) for f in kept if f.failing}
+        findings = [f for f in findings if not any(f.phrase == phrase and f"«{f.context}»" in cell
+                                                   for phrase, cell in found)]
+        documents.append(dataclasses.replace(d, findings=kept + tuple(findings), checked=checked))
     return CheckReport(tuple(documents))

@@ -107,6 +107,8 @@ class FigureSpec(_Frozen):
     note: str | None = None
     quantity: Literal["stock", "flow", "monthly"] | None = None
     wording: Literal["count", "wan", "yu_wan", "percent", "plain", "yuan"] | None = None
+    aliases: tuple[str, ...] = ()       # other names documents use for the figure (read by `check`)
+    other_units: tuple[Literal["个", "户", "人", "户次", "人次"], ...] = ()   # units people also count it in
 
     @property
     def kind(self) -> str:
@@ -319,6 +321,14 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         if len(kinds) != 1:
             add(at, "a figure needs exactly one of source, formula, value, values", ", ".join(kinds) or None)
             continue
+        for index, alias in enumerate(fig.aliases):
+            if not alias.strip() or any(ch.isdigit() for ch in alias) or len(alias) > 30:
+                add(at + ("aliases", index), "an alias is a name of 1 to 30 characters without digits", alias)
+            elif fig.aliases.index(alias) != index or alias == fig.label:
+                add(at + ("aliases", index), "the alias repeats the label or another alias", alias)
+        for index, unit in enumerate(fig.other_units):
+            if unit == fig.unit or fig.other_units.index(unit) != index:
+                add(at + ("other_units", index), "repeats the figure's unit or another of its units", unit)
         if fig.kind == "registry" and fig.value is not None and not fig.note:
             add(at, "a registry value needs a note saying where it comes from")
         time_checks.check_figure(fig, at, add)

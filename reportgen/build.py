@@ -73,6 +73,8 @@ def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
     year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
     spec = project.registry.documents[name]
     context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.period.name))}
+    if spec.form == "upward":  # a report sent up to the county is a written report, not a speech
+        context["meeting"] = None
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
@@ -99,7 +101,29 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
         recorder[fid]  # a breakdown uses its figures as much as the text does
     text = templating.render(project.root / "templates", spec.template, figures, project.registry.report,
                              timeframe.words(), document_context(project, timeframe, name))
-    return document_model.parse(text, f"templates/{spec.template}"), tuple(recorder.used)
+    document = document_model.parse(text, f"templates/{spec.template}")
+    return with_form(project, timeframe, name, document), tuple(recorder.used)
+
+
+def with_form(project: Project, timeframe: Timeframe, name: str,
+              document: document_model.Document) -> document_model.Document:
+    """The document in the form figures.yaml declares for it (版头, 主送机关, 署名, 版记 …)."""
+    from reportgen.documents import forms
+
+    spec = project.registry.documents[name]
+    file = str(project.registry.path)
+    meeting = project.registry.meetings.get(timeframe.period.name)
+    form = forms.resolve(name, spec, timeframe, meeting, file)
+    words = {**{k: str(v) for k, v in project.registry.report.items()}, **timeframe.words()}
+    return forms.apply(document, form, forms.title_for(spec, name, words, file))
+
+
+def issued_documents(project: Project, timeframe: Timeframe) -> tuple[str, ...]:
+    """The documents figures.yaml declares for the period (a 上行文 only where its 发文字号 is)."""
+    from reportgen.documents.forms import issued_for
+
+    return tuple(name for name, spec in project.registry.documents.items()
+                 if issued_for(spec, timeframe.period.name))
 
 
 def recover(out_root: Path) -> None:
@@ -195,7 +219,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         from reportgen.documents.writers.pdf_worker import prestart
 
         prestart()
-    documents = documents or tuple(project.registry.documents)
+    documents = documents or issued_documents(project, timeframe)
     unknown = [name for name in documents if name not in project.registry.documents]
     if unknown:
         raise InputError(Problem("unknown document", column="--documents", value=unknown[0],

@@ -12,7 +12,7 @@ from reportgen.privacy import scrub
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipeline.py", description="Work reports from ledgers and a figure registry.")
+    parser = argparse.ArgumentParser(description="Work reports from ledgers and a figure registry.")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding figures.yaml and data/")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", required=True)

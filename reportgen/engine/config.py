@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reportgen import resources
 from reportgen.engine import formula
 from reportgen.engine.periods import parse_period
 from reportgen.engine.yamlload import line_of, load_yaml
@@ -297,7 +298,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
             add(("checks", cid, "assert"), "names an unknown figure", n)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
-        if not (reg.path.parent / "templates" / doc.template).is_file():
+        if not resources.find(doc.template, reg.path.parent).is_file():
             add(("documents", name, "template"), "template file not found in templates/", doc.template)
         for fid in doc.breakdown.figures if doc.breakdown else ():
             spec = reg.figures.get(fid)

@@ -13,7 +13,7 @@ from pathlib import Path
 import docx
 from docx.oxml.ns import qn
 
-from reportgen.documents import resources
+from reportgen import resources
 from reportgen.errors import InputError, Problem
 
 DEFAULT_REFERENCE = "reference.docx"

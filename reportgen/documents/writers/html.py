@@ -19,11 +19,12 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from reportgen import resources
 from reportgen.documents.model import Document, Heading, Paragraph, Table
 from reportgen.errors import InputError, Problem
 
-#: templates/style.css at the project root: the GB/T 9704 page in CSS.
-DEFAULT_CSS = Path(__file__).resolve().parents[3] / "templates" / "style.css"
+#: The shipped style.css (package data, or templates/ of a checkout): the GB/T 9704 page in CSS.
+DEFAULT_CSS = resources.default_templates() / "style.css"
 
 
 def _text(text: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen import resources
 from reportgen.audit import listing
 from reportgen.audit.ledger import sha256_of
 from reportgen.documents import model as document_model
@@ -99,7 +100,7 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
-    text = templating.render(project.root / "templates", spec.template, figures, project.registry.report,
+    text = templating.render(resources.find(spec.template, project.root).parent, spec.template, figures, project.registry.report,
                              timeframe.words(), document_context(project, timeframe, name))
     document = document_model.parse(text, f"templates/{spec.template}")
     return with_form(project, timeframe, name, document), tuple(recorder.used)
@@ -116,6 +117,13 @@ def with_form(project: Project, timeframe: Timeframe, name: str,
     form = forms.resolve(name, spec, timeframe, meeting, file)
     words = {**{k: str(v) for k, v in project.registry.report.items()}, **timeframe.words()}
     return forms.apply(document, form, forms.title_for(spec, name, words, file))
+
+
+def reference_docx(project: Project, name: str) -> Path:
+    """The Word/WPS file whose styles the document's DOCX takes: documents.<name>.reference_docx,
+    else templates/reference.docx of the project, else the shipped GB/T 9704 one."""
+    declared = project.registry.documents[name].reference_docx
+    return project.root / declared if declared else resources.find("reference.docx", project.root)
 
 
 def issued_documents(project: Project, timeframe: Timeframe) -> tuple[str, ...]:
@@ -152,7 +160,8 @@ def _swap_in(staging: Path, target: Path) -> None:
 
 
 def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
-                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list) -> dict[str, str]:
+                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list,
+                   reference: Path | None = None) -> dict[str, str]:
     """Write one document's DOCX and HTML; its PDF goes to the helper first, so it renders meanwhile.
 
     The steps fail in the order they always did (DOCX, HTML, PDF): an HTML error waits for the DOCX.
@@ -163,7 +172,7 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
         from reportgen.documents.writers.html import render_html
 
         try:
-            html = render_html(doc, templates / "style.css")
+            html = render_html(doc, resources.find("style.css", templates.parent))
         except Exception as exc:
             html_error = exc
     if html is not None and "pdf" in formats:
@@ -174,7 +183,7 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
         from reportgen.documents.writers.docx import write_docx
 
         say(f"writing {name}.docx")
-        write_docx(doc, staging / f"{name}.docx")
+        write_docx(doc, staging / f"{name}.docx", reference=reference)
         files["docx"] = f"{name}.docx"
     if html_error is not None:
         raise html_error
@@ -239,7 +248,8 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,
-                                   lambda msg: say(f"{timeframe.period.name}: {msg}"), jobs)
+                                   lambda msg: say(f"{timeframe.period.name}: {msg}"), jobs,
+                                   reference_docx(project, name))
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
         for index, job in enumerate(jobs):
             at = index

@@ -28,11 +28,12 @@ from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, set_a
 CHAR_TWIPS = 320  # one 16 pt character
 TEXT_TWIPS = round(TEXT_WIDTH_MM / 25.4 * 1440)
 TEXT_HEIGHT_TWIPS = round((297 - 37 - 35) / 25.4 * 1440)  # the 版心's 225 mm
-# 发文机关标志 [7.2.4]: its top edge 35 mm below the top of the 版心.  In a 36 pt exact line the
-# glyphs' tops stand about 2.4 mm below the line's top (measured in LibreOffice), so the space
-# before is 35 mm less that.
+# 发文机关标志 [7.2.4]: its top edge 35 mm below the top of the 版心.  An exact 36 pt line is
+# shorter than the face's ascent, and LibreOffice cuts the difference from the top: the glyphs'
+# tops stand 0.6 mm above the line's top (measured, Noto Serif CJK SC Bold standing in for
+# 方正小标宋简体), so the space before is 35 mm plus that.
 MARK_LINE = forms.MARK_SIZE_PT * 20
-MARK_BEFORE = round((forms.MARK_TOP_MM - 2.4) / 25.4 * 1440)
+MARK_BEFORE = round((forms.MARK_TOP_MM + 0.6) / 25.4 * 1440)
 
 MARK, NUMBER, SIGNER, RECIPIENT, ATTACHMENTS = ("Issuer Mark", "Document Number", "Signer Name",
                                                 "Recipient", "Attachments")

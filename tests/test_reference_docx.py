@@ -1,0 +1,121 @@
+"""reference.docx: the shipped one is what its script makes; an office's own styles and page setup carry over."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import REPO, copy_project
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+from docx_helpers import NS, Styles, read_part, w
+
+from reportgen.build import build
+from reportgen.cli import main
+from reportgen.engine.project import load_project
+
+SHIPPED = REPO / "templates" / "reference.docx"
+OFFICE_FONT = "宋体"
+OFFICE_MARGIN = Mm(30)
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def twips(length) -> str:
+    return str(round(length / 635))
+
+
+def test_shipped_reference_is_what_the_script_makes(tmp_path):
+    made = tmp_path / "reference.docx"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_reference_docx.py"), str(made)], check=True,
+                   capture_output=True, timeout=120)
+    assert parts(made) == parts(SHIPPED)
+
+
+def office_reference(path: Path, drop_style: str | None = None) -> Path:
+    """The shipped reference as an office would change it in Word: another body font, wider margins."""
+    reference = docx.Document(str(SHIPPED))
+    normal = reference.styles["Normal"]
+    fonts = normal.element.get_or_add_rPr().find(qn("w:rFonts"))
+    for attr in ("eastAsia", "ascii", "hAnsi"):
+        fonts.set(qn(f"w:{attr}"), OFFICE_FONT)
+    normal.font.size = Pt(15)
+    section = reference.sections[0]
+    section.left_margin = section.right_margin = OFFICE_MARGIN
+    if drop_style:
+        element = reference.styles[drop_style].element
+        element.getparent().remove(element)
+    reference.save(str(path))
+    return path
+
+
+def declare_reference(project: Path, name: str) -> None:
+    registry = project / "figures.yaml"
+    text = registry.read_text(encoding="utf-8")
+    old = "  report:\n    template: report.md.j2\n"
+    assert old in text
+    registry.write_text(text.replace(old, old + f"    reference_docx: {name}\n", 1), encoding="utf-8")
+
+
+def assert_carries_office_styles(path: Path) -> None:
+    styles = Styles(read_part(path, "word/styles.xml"))
+    assert styles.style_property("Normal", "rPr", "rFonts", "eastAsia") == OFFICE_FONT
+    assert styles.style_property("Normal", "rPr", "sz") == "30"
+    body = read_part(path, "word/document.xml")
+    margins = body.find(".//w:sectPr/w:pgMar", NS)
+    assert margins.get(w("left")) == margins.get(w("right")) == twips(OFFICE_MARGIN)
+    paragraph = next(p for p in body.iter(w("p")) if styles.paragraph_style_id(p) == "Normal"
+                     and p.find("w:r/w:t", NS) is not None)
+    run = paragraph.find("w:r", NS)
+    assert styles.run_property(run, "rFonts", "eastAsia") == OFFICE_FONT  # no run names another font
+    assert read_part(path, "word/footer1.xml") is not None
+
+
+def test_declared_reference_docx_gives_the_office_font_and_margins(tmp_path):
+    project = copy_project(tmp_path / "p")
+    office_reference(project / "office.docx")
+    declare_reference(project, "office.docx")
+    loaded = load_project(project)
+    result = build(loaded, loaded.timeframe(), tmp_path / "out", ("report",), formats=("docx",), record=False)
+    assert_carries_office_styles(result.folder / "report.docx")
+
+
+def test_a_reference_in_the_projects_templates_overrides_the_shipped_one(tmp_path):
+    project = copy_project(tmp_path / "p")
+    office_reference(project / "templates" / "reference.docx")
+    loaded = load_project(project)
+    result = build(loaded, loaded.timeframe(), tmp_path / "out", ("report",), formats=("docx",), record=False)
+    assert_carries_office_styles(result.folder / "report.docx")
+
+
+@pytest.mark.parametrize("style", ["Lead Sentence", "Heading 1", "Issuer Mark"])
+def test_reference_without_a_needed_style_is_an_input_error_naming_it(tmp_path, capsys, style):
+    project = copy_project(tmp_path / "p")
+    office_reference(project / "office.docx", drop_style=style)
+    declare_reference(project, "office.docx")
+    text = (project / "figures.yaml").read_text(encoding="utf-8")
+    (project / "figures.yaml").write_text(text.replace(
+        "    template: report.md.j2\n    form: upward\n",
+        "    template: report.md.j2\n    form: upward\n    reference_docx: office.docx\n"), encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["--root", str(project), "build", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"no style {style!r}" in err and "office.docx" in err
+    assert not (out / "2023H1").exists()
+
+
+def test_missing_reference_file_is_named(tmp_path, capsys):
+    project = copy_project(tmp_path / "p")
+    declare_reference(project, "missing.docx")
+    code = main(["--root", str(project), "build", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "documents.report.reference_docx" in err and "missing.docx" in err

@@ -334,3 +334,46 @@ def test_bad_form_metadata_is_named(tmp_path, capsys, old, new, named):
     code = main(["--root", str(project), "build", "--documents", "report_county", "--out", str(tmp_path / "o")])
     assert code == 2
     assert named in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------ form components
+
+
+@pytest.mark.parametrize("issuer", ["龙下乡人民政府", "全南县龙下乡人民政府党政综合办公室"])
+def test_signature_insets_follow_7_3_5(issuer, meta):
+    part = forms.signature(issuer, meta.date)
+    name, date = forms.text_width(issuer), forms.text_width(part.date)
+    assert min(part.issuer_inset, part.date_inset) == 2  # the longer line two characters from the right
+    name_start, date_start = -(part.issuer_inset + name), -(part.date_inset + date)
+    assert date_start - name_start == 2  # the date starts two characters right of the name
+
+
+def test_upward_numbering_counts_headings_and_run_in_leads():
+    from reportgen.documents.model import Heading, Paragraph, Run
+
+    blocks = (Heading(1, "回顾"), Paragraph((Run("强化。", True), Run("正文"))), Paragraph((Run("一是抓。", True),)),
+              Paragraph((Run("再强化。", True),)), Heading(3, "细项"), Heading(1, "安排"),
+              Paragraph((Run("又一。", True),)))
+    numbered = forms.number_headings(blocks)
+    assert [b.text for b in numbered] == ["一、回顾", "（一）强化。正文", "一是抓。", "（二）再强化。",
+                                          "1.细项", "二、安排", "（一）又一。"]
+
+
+def test_attachments_are_listed_in_every_format(tmp_path):
+    project = copy_project(tmp_path / "p")
+    registry = project / "figures.yaml"
+    old = "      printer: 龙下乡党政综合办公室"
+    text = registry.read_text(encoding="utf-8")
+    registry.write_text(text.replace(old, "      attachments: [主要指标表, 分村情况表]\n" + old), encoding="utf-8")
+    from reportgen.engine.project import load_project
+
+    loaded = load_project(project)
+    result = build(loaded, loaded.timeframe(), tmp_path / "out", ("report_county",), formats=("docx", "html"),
+                   record=False)
+    files, document = built(result, "report_county")
+    lines = document.text.splitlines()
+    at = lines.index("附件：1. 主要指标表")
+    assert lines[at + 1].endswith("2. 分村情况表") and lines[at + 2] == forms.metadata_for(
+        loaded.registry.documents["report_county"], "2023H1").issuer
+    assert squeeze("".join(body_lines(read_part(files["docx"], "word/document.xml")))) == squeeze(document.text)
+    assert '<p class="form-attachments first">附件：1. 主要指标表</p>' in files["html"].read_text(encoding="utf-8")

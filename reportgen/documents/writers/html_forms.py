@@ -43,7 +43,8 @@ def component(part: forms.Component) -> list[str]:
     if isinstance(part, forms.Recipient):
         return [f'<p class="form-recipient">{_text(part.text)}</p>']
     if isinstance(part, forms.Attachments):
-        return [f'<p class="form-attachments">{_text(line)}</p>' for line in part.lines()]
+        return [f'<p class="form-attachments{" first" if n == 0 else ""}">{_text(line)}</p>'
+                for n, line in enumerate(part.lines())]
     if isinstance(part, forms.Signature):
         return [f'<p class="form-signature" {_inset(part.issuer_inset)}>{_text(part.issuer)}</p>',
                 f'<p class="form-date" {_inset(part.date_inset)}>{_text(part.date)}</p>']

@@ -50,9 +50,10 @@ PARAGRAPH_STYLES = {
     SIGNATURE: (Look(FANGSONG, align="right", indent=False), LINE_PITCH, False, False),
     SIGNING_DATE: (Look(FANGSONG, align="right", indent=False), 0, False, False),
     IMPRINT: (Look(FANGSONG, 14, "left", False, snap_to_grid=False), 0, False, False),
-    BRIEF_NAME: (Look(XIAOBIAOSONG, 26, "center", False, snap_to_grid=False, line=640), 0, True, False),
-    BRIEF_ISSUE: (Look(FANGSONG, align="center", indent=False, snap_to_grid=False, line=440), 0, False, False),
-    BRIEF_LINE: (Look(FANGSONG, align="left", indent=False, snap_to_grid=False, line=480), 0, False, True),
+    # The masthead on tight lines, so that a one-page brief keeps its tables on its page.
+    BRIEF_NAME: (Look(XIAOBIAOSONG, 26, "center", False, snap_to_grid=False, line=520), 0, True, False),
+    BRIEF_ISSUE: (Look(FANGSONG, align="center", indent=False, snap_to_grid=False, line=360), 0, False, False),
+    BRIEF_LINE: (Look(FANGSONG, align="left", indent=False, snap_to_grid=False, line=400), 0, False, True),
 }
 USES = {
     forms.IssuerMark: (MARK,), forms.NumberLine: (NUMBER, SIGNER), forms.BriefMasthead: (BRIEF_NAME, BRIEF_ISSUE, BRIEF_LINE),
@@ -81,7 +82,7 @@ def add_form_styles(styles) -> None:
             set_attrs(tab, val="right", pos=TEXT_TWIPS - CHAR_TWIPS)
             child(pPr, "tabs", PPR_ORDER).append(tab)
         if name == BRIEF_LINE:
-            set_attrs(child(pPr, "spacing", PPR_ORDER), after=200)
+            set_attrs(child(pPr, "spacing", PPR_ORDER), after=0)
     signer = styles.add_style(SIGNER, WD_STYLE_TYPE.CHARACTER)
     set_fonts(signer.element.get_or_add_rPr(), KAITI)
 

@@ -17,6 +17,7 @@ from docx_helpers import NS, Styles, read_part, w
 from reportgen.build import build
 from reportgen.cli import main
 from reportgen.engine.project import load_project
+from reportgen.errors import InputError
 
 SHIPPED = REPO / "templates" / "reference.docx"
 OFFICE_FONT = "宋体"
@@ -95,21 +96,33 @@ def test_a_reference_in_the_projects_templates_overrides_the_shipped_one(tmp_pat
     assert_carries_office_styles(result.folder / "report.docx")
 
 
-@pytest.mark.parametrize("style", ["Lead Sentence", "Heading 1", "Issuer Mark"])
-def test_reference_without_a_needed_style_is_an_input_error_naming_it(tmp_path, capsys, style):
-    project = copy_project(tmp_path / "p")
-    office_reference(project / "office.docx", drop_style=style)
-    declare_reference(project, "office.docx")
+@pytest.fixture(scope="module")
+def office_project(tmp_path_factory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("office") / "p")
     text = (project / "figures.yaml").read_text(encoding="utf-8")
     (project / "figures.yaml").write_text(text.replace(
         "    template: report.md.j2\n    form: upward\n",
         "    template: report.md.j2\n    form: upward\n    reference_docx: office.docx\n"), encoding="utf-8")
+    return project
+
+
+def test_reference_without_a_needed_style_stops_the_build_naming_it(office_project, tmp_path, capsys):
+    office_reference(office_project / "office.docx", drop_style="Issuer Mark")
     out = tmp_path / "out"
-    code = main(["--root", str(project), "build", "--out", str(out)])
+    code = main(["--root", str(office_project), "build", "--documents", "report_county", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert f"no style {style!r}" in err and "office.docx" in err
+    assert "no style 'Issuer Mark'" in err and "office.docx" in err
     assert not (out / "2023H1").exists()
+
+
+@pytest.mark.parametrize("style", ["Lead Sentence", "Heading 1", "Signature", "Imprint"])
+def test_each_style_the_document_uses_is_required(office_project, tmp_path, style):
+    office_reference(office_project / "office.docx", drop_style=style)
+    loaded = load_project(office_project)
+    with pytest.raises(InputError, match=f"no style {style!r}") as caught:
+        build(loaded, loaded.timeframe(), tmp_path / "out", ("report_county",), formats=("docx",), record=False)
+    assert caught.value.exit_code == 2
 
 
 def test_missing_reference_file_is_named(tmp_path, capsys):

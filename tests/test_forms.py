@@ -147,9 +147,14 @@ def libreoffice_county(county, tmp_path_factory):
 
 def test_libreoffice_puts_the_mark_35mm_down_and_the_imprint_on_the_last_page(libreoffice_county, meta):
     first = words(libreoffice_county, 1)
+    image = render(libreoffice_county, 1)
     mark = next(word for word in first if word.text == meta.mark)
-    top = ink_top(render(libreoffice_county, 1), mark, red=True) - TEXT_TOP_MM
+    top = ink_top(image, mark, red=True) - TEXT_TOP_MM
     assert abs(top - forms.MARK_TOP_MM) < 0.5, top
+    number = next(word for word in first if "〔2023〕" in word.text)
+    rules = [row for row, share in red_rows(image) if share > 0.98]
+    gap = rules[0] - ink_bottom(image, number)
+    assert abs(gap - forms.RED_LINE_BELOW_NUMBER_MM) < 0.7, f"red line {gap:.2f} mm under the 发文字号"
     last = pages(libreoffice_county)
     assert all("印发" not in page_text(libreoffice_county, n) for n in range(1, last))
     printed = [word for word in words(libreoffice_county, last) if word.text.endswith("印发")]

@@ -28,12 +28,12 @@ from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, set_a
 CHAR_TWIPS = 320  # one 16 pt character
 TEXT_TWIPS = round(TEXT_WIDTH_MM / 25.4 * 1440)
 TEXT_HEIGHT_TWIPS = round((297 - 37 - 35) / 25.4 * 1440)  # the 版心's 225 mm
-# 发文机关标志 [7.2.4]: its top edge 35 mm below the top of the 版心.  An exact 36 pt line is
-# shorter than the face's ascent, and LibreOffice cuts the difference from the top: the glyphs'
-# tops stand 0.6 mm above the line's top (measured, Noto Serif CJK SC Bold standing in for
-# 方正小标宋简体), so the space before is 35 mm plus that.
-MARK_LINE = forms.MARK_SIZE_PT * 20
-MARK_BEFORE = round((forms.MARK_TOP_MM + 0.6) / 25.4 * 1440)
+# 发文机关标志 [7.2.4]: its top edge 35 mm below the top of the 版心.  In an exact line of 1.25
+# times its size (Word clips glyphs taller than an exact line) the glyphs' tops stand 1.95 mm
+# below the line's top (measured in LibreOffice, Noto Serif CJK SC Bold standing in for
+# 方正小标宋简体), so the space before is 35 mm less that.
+MARK_LINE = round(forms.MARK_SIZE_PT * 1.25 * 20)
+MARK_BEFORE = round((forms.MARK_TOP_MM - 1.95) / 25.4 * 1440)
 
 MARK, NUMBER, SIGNER, RECIPIENT, ATTACHMENTS = ("Issuer Mark", "Document Number", "Signer Name",
                                                 "Recipient", "Attachments")
@@ -44,7 +44,9 @@ BRIEF_NAME, BRIEF_ISSUE, BRIEF_LINE = "Brief Name", "Brief Issue", "Brief Line"
 PARAGRAPH_STYLES = {
     MARK: (Look(XIAOBIAOSONG, forms.MARK_SIZE_PT, "center", False, snap_to_grid=False, line=MARK_LINE),
            MARK_BEFORE, True, False),
-    NUMBER: (Look(FANGSONG, align="left", indent=False), 2 * LINE_PITCH, False, True),
+    # Two blank lines under the 标志, less what its taller line already gave.
+    NUMBER: (Look(FANGSONG, align="left", indent=False), 2 * LINE_PITCH - (MARK_LINE - forms.MARK_SIZE_PT * 20),
+             False, True),
     RECIPIENT: (Look(FANGSONG, align="left", indent=False), 0, False, False),
     ATTACHMENTS: (BODY, 0, False, False),
     SIGNATURE: (Look(FANGSONG, align="right", indent=False), LINE_PITCH, False, False),
@@ -76,7 +78,8 @@ def add_form_styles(styles) -> None:
             set_attrs(child(style.element.get_or_add_rPr(), "color", RPR_ORDER), val=forms.RED)
         if rule:  # the red line as wide as the 版心; the number one character in, 签发人 at a right tab
             border = child(child(pPr, "pBdr", PPR_ORDER), "bottom", ("top", "left", "bottom", "right"))
-            set_attrs(border, val="single", sz=8, space=4, color=forms.RED)
+            # 4 mm under the 发文字号's glyphs; the 简报's line close under its text
+            set_attrs(border, val="single", sz=8, space=6 if name == NUMBER else 2, color=forms.RED)
             set_attrs(child(pPr, "ind", PPR_ORDER), firstLineChars=0, firstLine=CHAR_TWIPS)
             tab = OxmlElement("w:tab")
             set_attrs(tab, val="right", pos=TEXT_TWIPS - CHAR_TWIPS)

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 PT_TO_MM = 25.4 / 72
@@ -51,43 +52,37 @@ def render(pdf: Path, page: int, dpi: int = 300) -> Image.Image:
     return image
 
 
-def is_red(pixel: tuple[int, int, int]) -> bool:
-    r, g, b = pixel
-    return r > 180 and g < 100 and b < 100
+def _red(image: Image.Image) -> np.ndarray:
+    rgb = np.asarray(image, dtype=np.int16)
+    return (rgb[..., 0] > 180) & (rgb[..., 1] < 100) & (rgb[..., 2] < 100)
+
+
+def _dark(image: Image.Image) -> np.ndarray:
+    return np.asarray(image, dtype=np.int16).sum(axis=2) < 384
 
 
 def red_rows(image: Image.Image, dpi: int = 300) -> list[tuple[float, float]]:
     """For each pixel row holding red ink: (its top in mm, the share of the 版心's width that is red)."""
-    pixels = image.load()
-    width, height = image.size
     left, right = (round(mm / 25.4 * dpi) for mm in (TEXT_LEFT_MM, TEXT_LEFT_MM + TEXT_WIDTH_MM))
-    rows = []
-    for y in range(height):
-        red = sum(1 for x in range(left, min(right, width)) if is_red(pixels[x, y]))
-        if red:
-            rows.append((y * 25.4 / dpi, red / (right - left)))
-    return rows
+    shares = _red(image)[:, left:right].sum(axis=1) / (right - left)
+    return [(y * 25.4 / dpi, float(share)) for y, share in enumerate(shares) if share]
+
+
+def _rows_with_ink(ink: np.ndarray, box: Word, dpi: int) -> np.ndarray:
+    scale = dpi / 25.4
+    y0, y1 = round(box.top * scale), round(box.bottom * scale)
+    x0, x1 = round(box.left * scale), round(box.right * scale)
+    rows = np.flatnonzero(ink[y0:y1, x0:x1].any(axis=1))
+    if not rows.size:
+        raise AssertionError(f"no ink in the box of {box.text!r}")
+    return (rows + y0) / scale
 
 
 def ink_top(image: Image.Image, box: Word, dpi: int = 300, red: bool = False) -> float:
     """The top of the ink inside a word's box, in mm from the page's top (red ink only if `red`)."""
-    pixels = image.load()
-    scale = dpi / 25.4
-    x0, x1 = round(box.left * scale), round(box.right * scale)
-    for y in range(round(box.top * scale), round(box.bottom * scale)):
-        for x in range(x0, x1):
-            pixel = pixels[x, y]
-            if (is_red(pixel) if red else sum(pixel) < 384):
-                return y / scale
-    raise AssertionError(f"no ink in the box of {box.text!r}")
+    return float(_rows_with_ink(_red(image) if red else _dark(image), box, dpi)[0])
 
 
 def ink_bottom(image: Image.Image, box: Word, dpi: int = 300) -> float:
     """The bottom of the dark ink inside a word's box, in mm from the page's top."""
-    pixels = image.load()
-    scale = dpi / 25.4
-    x0, x1 = round(box.left * scale), round(box.right * scale)
-    for y in range(round(box.bottom * scale), round(box.top * scale), -1):
-        if any(sum(pixels[x, y]) < 384 for x in range(x0, x1)):
-            return (y + 1) / scale
-    raise AssertionError(f"no ink in the box of {box.text!r}")
+    return float(_rows_with_ink(_dark(image), box, dpi)[-1] + 25.4 / dpi)

@@ -100,7 +100,8 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
-    text = templating.render(resources.find(spec.template, project.root).parent, spec.template, figures, project.registry.report,
+    templates = resources.find(spec.template, project.root).parent  # the project's, else the shipped
+    text = templating.render(templates, spec.template, figures, project.registry.report,
                              timeframe.words(), document_context(project, timeframe, name))
     document = document_model.parse(text, f"templates/{spec.template}")
     return with_form(project, timeframe, name, document), tuple(recorder.used)

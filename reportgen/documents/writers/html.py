@@ -103,7 +103,9 @@ def render_html(document: Document, css_path: Path | None = None) -> str:
         line.strip() for line in tb.title.strip().split("\n")
     )  # no spaces in Chinese
 
-    opening = [] if document.form and document.form.replaces_title else [f'<h1 class="title">{_lines(tb.title)}</h1>']
+    opening = []  # a 简报's masthead stands in for the title
+    if document.form is None or not document.form.replaces_title:
+        opening.append(f'<h1 class="title">{_lines(tb.title)}</h1>')
     for cls, value in (
         ("subtitle", tb.subtitle),
         ("date", tb.date),

@@ -382,3 +382,27 @@ def test_attachments_are_listed_in_every_format(tmp_path):
         loaded.registry.documents["report_county"], "2023H1").issuer
     assert squeeze("".join(body_lines(read_part(files["docx"], "word/document.xml")))) == squeeze(document.text)
     assert '<p class="form-attachments first">附件：1. 主要指标表</p>' in files["html"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lines", [13, 14, 20])
+def test_pdf_imprint_never_overlaps_the_body_on_a_full_last_page(tmp_path, lines, meta):
+    """Body lengths around a full page: the 版记 moves to a page of its own rather than overlap."""
+    from reportgen.documents.model import Document, Paragraph, Run, TitleBlock
+    from reportgen.documents.writers.html import render_html
+    from reportgen.documents.writers.pdf import write_pdf
+
+    line = "龙下乡巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作稳步推进"[:22]  # one line each
+    form = forms.Form("upward", closing=(forms.signature(meta.issuer, meta.date),),
+                      end=(forms.Imprint(meta.copy_to, meta.printer, date_words(meta.print_date)),))
+    document = Document(TitleBlock("标题"), tuple(Paragraph((Run(f"{line}{n:02d}。"),)) for n in range(lines)),
+                        form=form)
+    pdf = tmp_path / "full.pdf"
+    write_pdf(render_html(document), pdf, tmp_path)
+    last = pages(pdf)
+    found = [word for word in words(pdf, last) if not re.fullmatch(r"—|\d+", word.text)]
+    printed = next(word for word in found if word.text.endswith("印发"))
+    copy = next(word for word in found if word.text.startswith("抄送"))
+    imprint = {copy.text, meta.printer, printed.text}
+    assert all(word.bottom < copy.top - 1 for word in found if word.text not in imprint)
+    assert TEXT_TOP_MM + TEXT_HEIGHT_MM - 5 < printed.bottom <= TEXT_TOP_MM + TEXT_HEIGHT_MM
+    assert all("印发" not in page_text(pdf, n) for n in range(1, last))

@@ -26,8 +26,9 @@ def search_path(root: Path | None) -> list[Path]:
 
 
 def find(name: str, root: Path | None = None) -> Path:
-    """The file `name` from the project's templates/ if it has one, else the shipped file."""
+    """`name` in the project's templates/ if it is there (a folder or a broken link too, for the
+    reader to refuse with its reason), else the shipped file."""
     for folder in search_path(root):
-        if (folder / name).is_file():
+        if (folder / name).exists() or (folder / name).is_symlink():
             return folder / name
     return default_templates() / name

@@ -23,10 +23,11 @@ from reportgen.batch.progress import BatchProgress
 from reportgen.batch.rollup import rollup_checks, township_values
 from reportgen.batch.units import COUNTY, TOWNSHIP, Unit, check_units, declared_units, project_for
 from reportgen.batch.work import Bundle, JobOutput
-from reportgen.build import STAGING_PREFIX, BuildResult, BuiltDocument, _swap_in, recover
+from reportgen.build import BuildResult, BuiltDocument
 from reportgen.engine.figures import FigureSet
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import EXIT_CHECK, EXIT_OK, ReportgenError
+from reportgen.output_folder import STAGING_PREFIX, recover, swap_in
 
 
 @dataclass
@@ -157,7 +158,7 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
                                 for d in built}
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
-        _swap_in(staging, target)
+        swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

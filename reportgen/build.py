@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportgen import output_folder
+from reportgen import output_folder, resources
 from reportgen.audit import listing
 from reportgen.audit.ledger import forget_build, record_build, sha256_of
 from reportgen.documents import comparisons, lint, templating
@@ -75,6 +75,8 @@ def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
     spec = project.registry.documents[name]
     context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.name)),
                      "compare": comparisons.Comparer(project, timeframe)}
+    if spec.form == "upward":  # a report sent up to the county is a written report, not a speech
+        context["meeting"] = None
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
@@ -99,13 +101,46 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     figures = FigureSet(timeframe, recorder, results.figures.data_sha256)
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
-    text = templating.render(project.root / "templates", spec.template, figures, project.registry.report,
+    templates = resources.find(spec.template, project.root).parent  # the project's, else the shipped
+    text = templating.render(templates, spec.template, figures, project.registry.report,
                              timeframe.words(), document_context(project, timeframe, name))
-    return document_model.parse(text, f"templates/{spec.template}"), tuple(recorder.used)
+    document = document_model.parse(text, f"templates/{spec.template}")
+    return with_form(project, timeframe, name, document), tuple(recorder.used)
+
+
+def with_form(project: Project, timeframe: Timeframe, name: str,
+              document: document_model.Document) -> document_model.Document:
+    """The document in the form figures.yaml declares for it (版头, 主送机关, 署名, 版记 …)."""
+    from reportgen.documents import forms
+
+    spec = project.registry.documents[name]
+    file = str(project.registry.path)
+    meeting = project.registry.meetings.get(timeframe.name)
+    form = forms.resolve(name, spec, timeframe, meeting, file)
+    words = {**{k: str(v) for k, v in project.registry.report.items()}, **timeframe.words()}
+    return forms.apply(document, form, forms.title_for(spec, name, words, file))
+
+
+def reference_docx(project: Project, name: str) -> Path:
+    """The Word/WPS file whose styles the document's DOCX takes: documents.<name>.reference_docx,
+    else templates/reference.docx of the project, else the shipped GB/T 9704 one."""
+    declared = project.registry.documents[name].reference_docx
+    if declared:  # beside figures.yaml, which a batch worker's private project folder is not
+        return project.registry.path.parent / declared
+    return resources.find("reference.docx", project.root)
+
+
+def issued_documents(project: Project, timeframe: Timeframe) -> tuple[str, ...]:
+    """The documents figures.yaml declares for the period (a 上行文 only where its 发文字号 is)."""
+    from reportgen.documents.forms import issued_for
+
+    return tuple(name for name, spec in project.registry.documents.items()
+                 if issued_for(spec, timeframe.period.name))
 
 
 def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
-                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list) -> dict[str, str]:
+                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list,
+                   reference: Path | None = None) -> dict[str, str]:
     """Write one document's DOCX and HTML; its PDF goes to the helper first, so it renders meanwhile.
 
     The steps fail in the order they always did (DOCX, HTML, PDF): an HTML error waits for the DOCX.
@@ -116,7 +151,7 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
         from reportgen.documents.writers.html import render_html
 
         try:
-            html = render_html(doc, templates / "style.css")
+            html = render_html(doc, resources.find("style.css", templates.parent))
         except Exception as exc:
             html_error = exc
     if html is not None and "pdf" in formats:
@@ -127,7 +162,7 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
         from reportgen.documents.writers.docx import write_docx
 
         say(f"writing {name}.docx")
-        write_docx(doc, staging / f"{name}.docx")
+        write_docx(doc, staging / f"{name}.docx", reference=reference)
         files["docx"] = f"{name}.docx"
     if html_error is not None:
         raise html_error
@@ -175,7 +210,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         from reportgen.documents.writers.pdf_worker import prestart
 
         prestart()
-    documents = documents or tuple(project.registry.documents)
+    documents = documents or issued_documents(project, timeframe)
     unknown = [name for name in documents if name not in project.registry.documents]
     if unknown:
         raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
@@ -206,7 +241,8 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,
-                                   lambda msg: say(f"{timeframe.name}: {msg}"), jobs)
+                                   lambda msg: say(f"{timeframe.name}: {msg}"), jobs,
+                                   reference_docx(project, name))
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
         for index, job in enumerate(jobs):
             at = index

@@ -12,7 +12,7 @@ from reportgen.privacy import scrub
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipeline.py", description="Work reports from ledgers and a figure registry.",
+    parser = argparse.ArgumentParser(description="Work reports from ledgers and a figure registry.",
                                      epilog="exit codes: 0 success; 2 bad input; 3 a check or a document disagrees; "
                                             "4 check: a document states no figure it could check; 70 internal error")
     parser.add_argument("--root", type=Path, default=Path("."), help="project folder holding figures.yaml and data/")

@@ -45,7 +45,8 @@ def test_all_units_build_into_their_folders_and_the_rollups_hold(county, county_
     for township in townships:
         files = sorted(p.name for p in (out / PERIOD / township).iterdir())
         assert files == ["brief.docx", "brief.html", "brief.pdf", "figures.json",
-                         "report.docx", "report.html", "report.pdf"]
+                         "report.docx", "report.html", "report.pdf",
+                         "report_county.docx", "report_county.html", "report_county.pdf"]
     summary = json.loads((out / PERIOD / county.registry.units.county / "figures.json").read_text("utf-8"))
     rollups = [c for c in summary["checks"] if c["id"].startswith("rollup.")]
     assert {c["id"] for c in rollups} >= {f"rollup.{fid}" for fid in additive_figures(county.registry)}
@@ -188,7 +189,7 @@ def test_a_batch_on_a_dask_local_cluster_writes_what_the_local_batch_writes(coun
         assert len(client.scheduler_info()["workers"]) == 2
     assert remote.failed == []
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".sqlite")
-    assert len(written) == 7 + 4  # 城厢镇: report and brief in 3 formats + figures.json; the county: 3 + 1
+    assert len(written) == 10 + 4  # 城厢镇: report, brief, report_county in 3 formats + figures.json; the county: 3 + 1
     assert {p.parts[1] for p in written} == {u.name for u in units}
     for path in written:
         assert files_apart_from_timestamps(tmp_path / path) == files_apart_from_timestamps(local / path), path

@@ -114,15 +114,17 @@ def test_no_theme_fonts_left_in_styles(styles):
     assert defaults.get(w("eastAsia")) == "仿宋_GB2312"
 
 
-def test_every_run_names_its_east_asian_font(body):
+def test_every_run_gets_its_fonts_from_styles_with_the_east_asian_hint(body, styles):
+    """Runs name no font themselves, so a reference DOCX's fonts are the ones that show."""
     runs = list(body.iter(w("r")))
     assert runs
     for r in runs:
         fonts = r.find("w:rPr/w:rFonts", NS)
         assert fonts is not None, paragraph_text(r)
-        assert fonts.get(w("eastAsia")), paragraph_text(r)
-        assert fonts.get(w("ascii")) and fonts.get(w("hAnsi")), paragraph_text(r)
         assert fonts.get(w("hint")) == "eastAsia", paragraph_text(r)
+        for attr in ("eastAsia", "ascii", "hAnsi"):
+            assert fonts.get(w(attr)) is None, paragraph_text(r)
+            assert styles.run_property(r, "rFonts", attr), paragraph_text(r)
 
 
 def test_chinese_language_and_typography_settings(styles, settings, docx_path):

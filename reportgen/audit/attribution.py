@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reportgen import zhnum
+from reportgen import resources, zhnum
 from reportgen.audit.changes import Change
 from reportgen.audit.extract import Phrase, contexts, household_splits, normalize
 from reportgen.audit.names import DISAGREE_SCORE, NameMatch, NameMatcher, confident
@@ -161,7 +161,7 @@ def _pair_marker(households, people) -> str:
 def _render_marked(project: Project, name: str, figures: FigureSet) -> str:
     """A document's template rendered with markers for figures and everything else the build gives it
     (meeting, prev, breakdown …); a template that still cannot render is read from its source."""
-    template = project.root / "templates" / project.registry.documents[name].template
+    template = resources.find(project.registry.documents[name].template, project.root)
     try:
         extra = {**document_context(project, figures.timeframe, name), "hu_ren": _pair_marker}
         return templating.render(template.parent, template.name, figures, project.registry.report,

@@ -34,18 +34,22 @@ def parse_list(text: str | list[str] | None) -> list[str]:
 def plan(project: Project, units: list[Unit], periods: list[str], as_of: str | None = None,
          documents: tuple[str, ...] | None = None) -> list[Job]:
     """Every job of the batch, periods outermost; a bad period or document is refused before any runs."""
+    from reportgen.build import issued_documents
+
     timeframes = [project.timeframe(p, as_of) for p in periods]
     jobs = []
     for timeframe in timeframes:
         for unit in units:
-            declared = tuple(project_for(project, unit).registry.documents)
-            wanted = documents or declared
+            unit_project = project_for(project, unit)
+            declared = tuple(unit_project.registry.documents)
+            issued = issued_documents(unit_project, timeframe)  # a 上行文 only for its periods
+            wanted = documents or issued
             if unit.level == "township" or project.registry.units is None:
                 unknown = [name for name in wanted if name not in declared]
                 if unknown:
                     raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
                                              expected=f"one of {', '.join(declared)}"))
             else:
-                wanted = declared  # the county writes its own documents
+                wanted = issued  # the county writes its own documents
             jobs.append(Job(unit, timeframe, tuple(wanted)))
     return jobs

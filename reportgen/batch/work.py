@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen import resources
 from reportgen.batch.rollup import township_values
 from reportgen.batch.units import Unit, project_for
 from reportgen.engine.project import Project
@@ -30,7 +31,8 @@ class Bundle:
     @classmethod
     def of(cls, project: Project) -> Bundle:
         folder = project.root / "templates"
-        return cls(project, {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()})
+        files = sorted(folder.iterdir()) if folder.is_dir() else []  # none: the shipped templates serve
+        return cls(project, {p.name: p.read_bytes() for p in files if p.is_file()})
 
 
 @dataclass
@@ -97,7 +99,7 @@ def run_job(bundle: Bundle, job) -> JobOutput:
 
 
 def _render(project: Project, job, out: JobOutput) -> None:
-    from reportgen.build import render_document
+    from reportgen.build import reference_docx, render_document
     from reportgen.documents import lint
     from reportgen.documents.writers.docx import write_docx
     from reportgen.documents.writers.html import render_html
@@ -116,8 +118,8 @@ def _render(project: Project, job, out: JobOutput) -> None:
             doc, used = render_document(project, results, name)
             if rules is not None:  # the period-word lint, as in every build
                 lint.require_clean(lint.lint_text(doc.plain_text(), job.timeframe, rules, name), job.timeframe)
-            html = render_html(doc, templates / "style.css")
-            write_docx(doc, Path(scratch) / "doc.docx")
+            html = render_html(doc, resources.find("style.css", project.root))
+            write_docx(doc, Path(scratch) / "doc.docx", reference=reference_docx(project, name))
             report = write_pdf(html, Path(scratch) / "doc.pdf", templates)
             out.fonts.extend(f for f in report.lines() if f not in out.fonts)
             out.warnings.extend(report.warnings)

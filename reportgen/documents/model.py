@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import yaml
 from markdown_it import MarkdownIt
 
 from reportgen.errors import TemplateError
+
+if TYPE_CHECKING:
+    from reportgen.documents.forms import Form
 
 TITLE_KEYS = ("title", "subtitle", "date", "speaker", "salutation")
 
@@ -64,23 +68,41 @@ class TitleBlock:
 
 @dataclass(frozen=True)
 class Document:
-    """What every writer reads: the title block and the body blocks, in order."""
+    """What every writer reads: the title block and the body blocks, in order, and the document's
+    form (reportgen.documents.forms.Form: 版头, 主送机关, 署名, 版记 …), None for none."""
 
     title_block: TitleBlock
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     lang: str = "zh-CN"
+    form: Form | None = None
 
     def plain_text(self) -> str:
         """The document's text, one block a line: the basis of golden files and comparisons."""
         tb = self.title_block
-        lines = [x for x in (tb.title, tb.subtitle, tb.date, tb.speaker, tb.salutation) if x]
+        parts = self.form or _NO_FORM
+        lines = [line for part in parts.header for line in part.lines()]
+        title = None if getattr(parts, "replaces_title", False) else tb.title
+        lines += [x for x in (title, tb.subtitle, tb.date, tb.speaker, tb.salutation) if x]
+        lines += [line for part in parts.opening for line in part.lines()]
         for block in self.blocks:
             if isinstance(block, Table):
                 lines.append(" ".join(block.header))
                 lines.extend(" ".join(row) for row in block.rows)
             else:
                 lines.append(block.text)
+        lines += [line for part in (*parts.closing, *parts.end) for line in part.lines()]
         return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class _NoForm:
+    header: tuple = ()
+    opening: tuple = ()
+    closing: tuple = ()
+    end: tuple = ()
+
+
+_NO_FORM = _NoForm()
 
 
 def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:

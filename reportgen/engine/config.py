@@ -8,9 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from reportgen import resources
 from reportgen.engine import formula, time_checks
+from reportgen.engine.periods import parse_period
 from reportgen.engine.yamlload import line_of, load_yaml
-from reportgen.errors import ConfigError, Problem
+from reportgen.errors import ConfigError, Problem, ReportgenError
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
 WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
@@ -138,12 +140,35 @@ class BreakdownSpec(_Frozen):
     figures: tuple[str, ...]
 
 
+class FormMetadata(_Frozen):
+    """A document form's metadata (GB/T 9704): declared per document, overridden per period."""
+
+    mark: str | None = None            # 发文机关标志, or the name of a 简报: printed in red
+    issuer: str | None = None          # 发文机关署名; the issuing body of a 简报
+    number_prefix: str | None = None   # 机关代字 of the 发文字号, e.g. 龙府字
+    number: int | None = Field(default=None, ge=1)  # 发文字号's 顺序号; a 简报's 期数
+    signer: str | None = None          # 签发人 of a 上行文
+    recipient: str | None = None       # 主送机关
+    attachments: tuple[str, ...] = ()  # 附件说明
+    copy_to: tuple[str, ...] = ()      # 抄送机关
+    printer: str | None = None         # 印发机关
+    print_date: dt.date | None = None  # 印发日期
+    date: dt.date | None = None        # 成文日期
+
+
+FORMS = ("report", "upward", "brief")
+
+
 class DocumentSpec(_Frozen):
     template: str
     title: str | None = None
     breakdown: BreakdownSpec | None = None
     compare_with_previous_year: bool = False
     compare_with_previous_period: bool = False
+    form: Literal["report", "upward", "brief"] | None = None
+    reference_docx: str | None = None
+    metadata: FormMetadata = Field(default_factory=FormMetadata)
+    periods: dict[str, FormMetadata] = Field(default_factory=dict)
 
 
 class TownshipSpec(_Frozen):
@@ -384,7 +409,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
         time_checks.check_meeting(key, meeting, add)
     declared_documents = reg.documents if ("documents",) in lines else {}
     for name, doc in declared_documents.items():
-        if not (reg.path.parent / "templates" / doc.template).is_file():
+        if not resources.find(doc.template, reg.path.parent).is_file():
             add(("documents", name, "template"), "template file not found in templates/", doc.template)
         for fid in doc.breakdown.figures if doc.breakdown else ():
             spec = reg.figures.get(fid)
@@ -399,9 +424,34 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
             elif doc.breakdown.by in reg.sources[spec.source].personal:
                 add(("documents", name, "breakdown", "by"), "a breakdown by personal data would print it",
                     doc.breakdown.by, "a column not listed under personal")
+    for name, doc in declared_documents.items():
+        for path, message, value in _form_problems(doc, reg.path.parent):
+            add(("documents", name, *path), message, value)
     cycle = formula.find_cycle({fid: fig.formula for fid, fig in reg.figures.items() if fig.formula})
     if cycle:
         add(("figures", cycle[0], "formula"), "formulas form a cycle", " → ".join(cycle))
+    return problems
+
+
+#: The metadata a form cannot do without (documents.<name>.metadata, or every period's entry).
+FORM_REQUIRES = {"report": ("issuer",), "upward": ("mark", "issuer", "number_prefix", "signer", "recipient"),
+                 "brief": ("issuer",)}
+
+
+def _form_problems(doc: DocumentSpec, root: Path) -> list[tuple[tuple, str, Any]]:
+    problems = []
+    if doc.reference_docx is not None and not (root / doc.reference_docx).is_file():
+        problems.append((("reference_docx",), "reference DOCX not found (a path from the project folder)",
+                         doc.reference_docx))
+    for period in doc.periods:
+        try:
+            parse_period(period)
+        except ReportgenError:
+            problems.append((("periods", period), "not a period such as 2023H1", period))
+    for key in FORM_REQUIRES.get(doc.form, ()):
+        entries = list(doc.periods.values())
+        if getattr(doc.metadata, key) is None and not (entries and all(getattr(e, key) for e in entries)):
+            problems.append((("metadata", key), f"form {doc.form} needs this key", None))
     return problems
 
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from reportgen import resources
 from reportgen.documents.model import Document, Heading, Paragraph, Table
 from reportgen.errors import InputError, Problem
 
-#: templates/style.css at the project root: the GB/T 9704 page in CSS.
-DEFAULT_CSS = Path(__file__).resolve().parents[3] / "templates" / "style.css"
+#: The shipped style.css (package data, or templates/ of a checkout): the GB/T 9704 page in CSS.
+DEFAULT_CSS = resources.default_templates() / "style.css"
 
 
 def _text(text: str) -> str:
@@ -78,6 +79,18 @@ def _table(block: Table) -> str:
     return "\n".join(out)
 
 
+def form_parts(document: Document) -> tuple[list[str], list[str], list[str]]:
+    """The HTML of the form's parts (reportgen.documents.forms) that go before the title, after the
+    body and at the end; those right after the title block (主送机关) go with the title block."""
+    form = document.form
+    if form is None:
+        return [], [], []
+    from reportgen.documents.writers import html_forms
+
+    return (html_forms.parts(form.header), html_forms.parts(form.closing),
+            html_forms.parts(form.end))
+
+
 def render_html(document: Document, css_path: Path | None = None) -> str:
     """Return a complete, standalone HTML5 page for `document`, with `css_path` inlined.
 
@@ -90,7 +103,9 @@ def render_html(document: Document, css_path: Path | None = None) -> str:
         line.strip() for line in tb.title.strip().split("\n")
     )  # no spaces in Chinese
 
-    opening = [f'<h1 class="title">{_lines(tb.title)}</h1>']
+    opening = []  # a 简报's masthead stands in for the title
+    if document.form is None or not document.form.replaces_title:
+        opening.append(f'<h1 class="title">{_lines(tb.title)}</h1>')
     for cls, value in (
         ("subtitle", tb.subtitle),
         ("date", tb.date),
@@ -99,6 +114,12 @@ def render_html(document: Document, css_path: Path | None = None) -> str:
     ):
         if value:
             opening.append(f'<p class="{cls}">{_text(value)}</p>')
+    if document.form is not None:
+        from reportgen.documents.writers.html_forms import parts
+
+        opening.extend(parts(document.form.opening))
+    header, closing, end = form_parts(document)
+    opening = header + opening
     body: list[str] = []
     for block in document.blocks:
         if isinstance(block, Paragraph):
@@ -125,7 +146,9 @@ def render_html(document: Document, css_path: Path | None = None) -> str:
             "</header>",
             "<main>",
             *body,
+            *closing,
             "</main>",
+            *end,
             "</body>",
             "</html>",
             "",

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
 
+from reportgen import resources
+
 #: The fontconfig file that maps the Windows font names to the free stand-ins.
-FONTS_CONF = Path(__file__).resolve().parents[3] / "templates" / "fonts.conf"
+FONTS_CONF = resources.default_templates() / "fonts.conf"
 
 #: The Windows font names of GB/T 9704 that templates/fonts.conf maps, in report order.
 OFFICIAL_FAMILIES = ("仿宋_GB2312", "仿宋", "楷体_GB2312", "楷体", "黑体", "方正小标宋简体", "宋体")

@@ -184,7 +184,7 @@ def test_a_batch_on_a_dask_local_cluster_writes_what_the_local_batch_writes(coun
     local, _ = county_batch
     units = select_units(county.registry, "城厢镇") + select_units(county.registry, county.registry.units.county)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         remote = run_batch(county, units, [PERIOD], tmp_path, scheduler=client, show=lambda _line: None)
         assert len(client.scheduler_info()["workers"]) == 2
     assert remote.failed == []

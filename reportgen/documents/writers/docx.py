@@ -16,7 +16,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Emu, Length, Mm, Pt, Twips
 
-from reportgen.documents.model import TITLE_KEYS, Document, Heading, Paragraph, Table
+from reportgen.documents.model import TITLE_KEYS, Chart, Document, Heading, Paragraph, Table
 from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, drop_attrs, set_attrs
 from reportgen.errors import InputError, Problem
 
@@ -75,6 +75,7 @@ TITLE_BLOCK_STYLES = {
 TABLE_STYLES = {
     "header": ("Table Header", Look(HEITI, 14, "center", False, snap_to_grid=False, line=400)),
     "cell": ("Table Text", Look(FANGSONG, 14, "center", False, snap_to_grid=False, line=400)),
+    "caption": ("Caption Title", Look(HEITI, 14, "center", False, snap_to_grid=False)),
 }
 
 
@@ -98,6 +99,8 @@ def write_docx(
             write_paragraph(doc, block)
         elif isinstance(block, Table):
             write_table(doc, block)
+        elif isinstance(block, Chart):
+            write_chart(doc, block)
         else:
             raise TypeError(f"unknown block type {type(block).__name__}")
     write_page_numbers(doc)
@@ -113,6 +116,8 @@ def iter_texts(document: Document) -> Iterator[tuple[str, str]]:
             yield f"title block {key}", value
     for n, block in enumerate(document.blocks, start=1):
         if isinstance(block, Table):
+            if block.caption:
+                yield f"block {n} (table title)", block.caption
             for cells in (block.header, *block.rows):
                 for cell in cells:
                     yield f"block {n} (table cell)", cell
@@ -288,11 +293,18 @@ def write_paragraph(doc, paragraph: Paragraph) -> None:
 
 
 def column_widths(rows, points: float, total: Length) -> list[Length]:
-    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`."""
-    def ems(text: str) -> float:
-        return sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text) + 1  # one em of cell padding
+    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`.
 
-    need = [max(ems(cells[n]) if n < len(cells) else 1 for cells, _ in rows)
+    A header cell may wrap onto two lines, so it asks for half its width; LibreOffice sets a fifth
+    of an em between 汉字 and digits, so each such change asks for a quarter em more.
+    """
+    def ems(text: str, header: bool) -> float:
+        width = sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text)
+        width += 0.25 * len(re.findall(r"(?<=[\u4e00-\u9fff])[0-9]|(?<=[0-9])[\u4e00-\u9fff]", text))
+        return (width / 2 if header else width) + 1  # one em of cell padding
+
+    need = [max(ems(cells[n], style is TABLE_STYLES["header"]) if n < len(cells) else 1
+                for cells, style in rows)
             for n in range(max(len(cells) for cells, _ in rows))]
     scale = total / (sum(need) * Pt(points))
     return [Emu(int(n * Pt(points) * scale)) for n in need]
@@ -306,6 +318,8 @@ def write_table(doc, table: Table) -> None:
     width = max((len(cells) for cells, _ in rows), default=0)
     if not width:
         return
+    if table.caption:
+        write_caption(doc, table.caption, keep_with_next=True)
     grid = doc.add_table(rows=len(rows), cols=width)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -324,6 +338,7 @@ def write_table(doc, table: Table) -> None:
     if table.header:
         trPr = grid.rows[0]._tr.get_or_add_trPr()
         trPr.append(OxmlElement("w:tblHeader"))
+    align_table(grid, table)
 
 
 def write_page_numbers(doc) -> None:
@@ -375,3 +390,54 @@ def set_core_properties(doc, document: Document, created: dt.datetime | None) ->
     package_rels = doc.part.package.rels
     for rId in [rId for rId, rel in package_rels.items() if rel.reltype == RT.THUMBNAIL]:
         del package_rels[rId]
+
+
+# --- Table titles, number columns and charts ------------------------------------------------------
+
+TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit",
+              "trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden")
+
+
+def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
+    """A table title (表题, above its table) or chart title (图题, below its chart): 黑体, centred."""
+    style, look = TABLE_STYLES["caption"]
+    paragraph = add_paragraph(doc, style, ((text, look.font),))
+    if keep_with_next:
+        set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+
+
+def align_table(grid, table: Table) -> None:
+    """Number columns right-aligned, row headers left-aligned; rows never split across pages."""
+    from reportgen.documents.writers.html import numeric_columns
+
+    numeric = numeric_columns(table)
+    first_body_row = 1 if table.header else 0
+    for r, row in enumerate(grid.rows):
+        set_attrs(child(row._tr.get_or_add_trPr(), "cantSplit", TRPR_ORDER), val=1)
+        for n, cell in enumerate(row.cells):
+            align = "right" if numeric[n] else "left" if n == 0 and r >= first_body_row else None
+            if align:
+                set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
+
+
+def write_chart(doc, chart: Chart) -> None:
+    """The chart's 300-dpi PNG, centred in a paragraph of its own height, with its alt text; its
+    title below it."""
+    import io
+
+    if not chart.png:
+        raise ValueError(f"chart {chart.name!r} was never drawn (documents.charts.draw_charts)")
+    paragraph = doc.add_paragraph()
+    pPr = paragraph._p.get_or_add_pPr()
+    set_attrs(child(pPr, "keepNext", PPR_ORDER), val=1)
+    set_attrs(child(pPr, "snapToGrid", PPR_ORDER), val=0)
+    set_attrs(child(pPr, "spacing", PPR_ORDER), before=0, after=0, line=240, lineRule="auto")
+    set_indent(pPr, False)
+    set_attrs(child(pPr, "jc", PPR_ORDER), val="center")
+    from reportgen.documents.charts import WIDTH_MM
+
+    shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(WIDTH_MM))
+    doc_pr = shape._inline.docPr
+    doc_pr.set("descr", chart.alt)
+    doc_pr.set("title", chart.caption)
+    write_caption(doc, chart.caption)

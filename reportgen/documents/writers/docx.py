@@ -17,6 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Emu, Length, Mm, Pt, Twips
 
 from reportgen.documents.model import TITLE_KEYS, Chart, Document, Heading, Paragraph, Table
+from reportgen.documents.writers.docx_figures import align_table, write_caption, write_chart
 from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, drop_attrs, set_attrs
 from reportgen.errors import InputError, Problem
 
@@ -390,54 +391,3 @@ def set_core_properties(doc, document: Document, created: dt.datetime | None) ->
     package_rels = doc.part.package.rels
     for rId in [rId for rId, rel in package_rels.items() if rel.reltype == RT.THUMBNAIL]:
         del package_rels[rId]
-
-
-# --- Table titles, number columns and charts ------------------------------------------------------
-
-TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit",
-              "trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden")
-
-
-def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
-    """A table title (表题, above its table) or chart title (图题, below its chart): 黑体, centred."""
-    style, look = TABLE_STYLES["caption"]
-    paragraph = add_paragraph(doc, style, ((text, look.font),))
-    if keep_with_next:
-        set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
-
-
-def align_table(grid, table: Table) -> None:
-    """Number columns right-aligned, row headers left-aligned; rows never split across pages."""
-    from reportgen.documents.writers.html import numeric_columns
-
-    numeric = numeric_columns(table)
-    first_body_row = 1 if table.header else 0
-    for r, row in enumerate(grid.rows):
-        set_attrs(child(row._tr.get_or_add_trPr(), "cantSplit", TRPR_ORDER), val=1)
-        for n, cell in enumerate(row.cells):
-            align = "right" if numeric[n] else "left" if n == 0 and r >= first_body_row else None
-            if align:
-                set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
-
-
-def write_chart(doc, chart: Chart) -> None:
-    """The chart's 300-dpi PNG, centred in a paragraph of its own height, with its alt text; its
-    title below it."""
-    import io
-
-    if not chart.png:
-        raise ValueError(f"chart {chart.name!r} was never drawn (documents.charts.draw_charts)")
-    paragraph = doc.add_paragraph()
-    pPr = paragraph._p.get_or_add_pPr()
-    set_attrs(child(pPr, "keepNext", PPR_ORDER), val=1)
-    set_attrs(child(pPr, "snapToGrid", PPR_ORDER), val=0)
-    set_attrs(child(pPr, "spacing", PPR_ORDER), before=0, after=0, line=240, lineRule="auto")
-    set_indent(pPr, False)
-    set_attrs(child(pPr, "jc", PPR_ORDER), val="center")
-    from reportgen.documents.charts import WIDTH_MM
-
-    shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(WIDTH_MM))
-    doc_pr = shape._inline.docPr
-    doc_pr.set("descr", chart.alt)
-    doc_pr.set("title", chart.caption)
-    write_caption(doc, chart.caption)

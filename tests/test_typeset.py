@@ -117,3 +117,10 @@ def test_page_breaks_fall_within_one_line_of_libreoffice_rendering_the_docx(h1_b
         offset = ours_starts[index]
         lo_line = max(n for n, start in enumerate(lo_starts) if start <= offset)
         assert abs(lo_line - lo_pages[page]) <= 1, (page, offset)
+
+
+def test_a_double_dash_stays_on_one_line():
+    text = "国" * 25 + "——" + "国" * 10
+    lines = pdf_lines.break_lines(pdf_lines._glyphs(text, "仿宋_GB2312"), pdf_lines.INDENT_PT)
+    assert text[lines[0].end - 1:lines[0].end + 1] != "——"
+    assert text[lines[0].start:lines[0].end].count("—") in (0, 2)

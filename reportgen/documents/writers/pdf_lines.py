@@ -36,7 +36,7 @@ FALLBACK_FAMILY = "Noto Serif CJK SC"  # what fonts.conf gives a character Fando
 AUTOSPACE_EMS = 0.2  # between 汉字 and digits or Latin letters
 MAX_SQUEEZE_PT = -2.0  # the tightest spacing a line may take to keep a closing mark
 
-NO_LINE_START = set("。，、；：？！）”’》〉」』】〕…—·％%.,;:?!)]}")
+NO_LINE_START = set("。，、；：？！）”’》〉」』】〕·％%.,;:?!)]}")
 NO_LINE_END = set("（“‘《〈「『【〔([{")
 # Full-width marks whose glyph sits in one half of the em box (centred ones such as ？！ are not).
 CLOSING_MARKS = set("。，、；：）”’》〉」』】〕")
@@ -165,6 +165,8 @@ def _can_break(glyphs: list[Glyph], at: int) -> bool:
     """May a line end before glyphs[at]?"""
     before, after = glyphs[at - 1].char, glyphs[at].char
     if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    if before == after and before in "—…":  # —— and …… are one mark
         return False
     return not (_UNSPLIT.match(before) and _UNSPLIT.match(after))
 

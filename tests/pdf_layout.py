@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.documents.model import Document, Table
+from reportgen.documents.model import Chart, Document, Table
 
 MM = 72 / 25.4
 TEXT_LEFT = 28 * MM
@@ -65,12 +65,14 @@ def blocks_of(doc: Document) -> list[tuple[str, str]]:
     tb = doc.title_block
     out = [("opening", squash(x)) for x in (tb.title, tb.subtitle, tb.date, tb.speaker, tb.salutation) if x]
     for block in doc.blocks:
-        caption = getattr(block, "caption", None)
-        if caption:
-            out.append(("caption", squash(caption)))
+        if isinstance(block, Chart):
+            out.append(("caption", squash(block.caption)))  # the chart itself is drawn, not text
+            continue
         if isinstance(block, Table):
+            if block.caption:
+                out.append(("caption", squash(block.caption)))
             out.append(("table", squash("".join(block.header) + "".join("".join(r) for r in block.rows))))
-        elif hasattr(block, "text"):
+        else:
             out.append(("body", squash(block.text)))
     return out
 

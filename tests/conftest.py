@@ -32,3 +32,14 @@ def h1_build(repo_project, tmp_path_factory):
     """The demo's default period built once for the whole session, into a private folder."""
     out = tmp_path_factory.mktemp("output")
     return build(repo_project, repo_project.timeframe(), out)
+
+
+@pytest.fixture(scope="session")
+def variant_builds(repo_project, tmp_path_factory):
+    """Every default variant built once for the session: ({period: BuildResult}, progress messages)."""
+    from reportgen.variants import DEFAULT_VARIANTS, build_variants
+
+    out = tmp_path_factory.mktemp("variants")
+    messages: list[str] = []
+    results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
+    return {r.timeframe.period.name: r for r in results}, messages

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 from pdf_layout import MM, TEXT_RIGHT, body_lines, dash_ink_top_mm, lines_by_block, squash
 
-from reportgen.build import build, render_document
+from reportgen.build import render_document
 from reportgen.documents.writers import pdf_lines
 from reportgen.variants import DEFAULT_VARIANTS
 
@@ -22,15 +22,14 @@ NO_LINE_END = "（“"
 
 
 @pytest.fixture(scope="module")
-def variant_pdfs(repo_project, tmp_path_factory):
+def variant_pdfs(repo_project, variant_builds):
     """Every variant's documents as PDF, with the document model each was set from."""
-    out = tmp_path_factory.mktemp("typeset")
     built = []
-    for period in DEFAULT_VARIANTS:
-        result = build(repo_project, repo_project.timeframe(period), out, formats=("pdf",), record=False)
+    for period, result in variant_builds[0].items():
         for document in result.documents:
             doc, _ = render_document(repo_project, result.results, document.name)
             built.append((f"{period}/{document.name}", doc, result.folder / document.files["pdf"]))
+    assert len(built) == 2 * len(DEFAULT_VARIANTS)
     return built
 
 

@@ -10,17 +10,14 @@ from reportgen.build import render_document
 from reportgen.engine.config import QuarterWindow
 from reportgen.engine.figures import compute
 from reportgen.engine.project import evaluate
-from reportgen.variants import DEFAULT_VARIANTS, build_variants
+from reportgen.variants import DEFAULT_VARIANTS
 
 H1_ONLY_WORDS = ("上半年工作回顾", "下半年工作安排", "1至7月", "截至7月底", "第三次会议")
 
 
 @pytest.fixture(scope="module")
-def variants(repo_project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("variants")
-    messages = []
-    results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
-    return {r.timeframe.period.name: r for r in results}, messages
+def variants(variant_builds):
+    return variant_builds  # built once for the session (conftest), shared with tests/test_typeset.py
 
 
 def _report_text(result) -> str:

@@ -101,9 +101,11 @@ def draw(spec: ChartSpec, labels: Mapping[str, str], points: list[ChartPoint]):
     from matplotlib.figure import Figure as MplFigure
 
     font = _font()
+    categories = list(dict.fromkeys(p.category for p in points))
+    crowded = spec.kind == "monthly" and len(categories) > 7  # a year's months: smaller labels
+    label_font = _small(font) if crowded else font
     fig = MplFigure(figsize=(WIDTH_MM / 25.4, HEIGHT_MM / 25.4))
     ax = fig.add_subplot()
-    categories = list(dict.fromkeys(p.category for p in points))
     series = {fid: [p for p in points if p.series == fid] for fid in spec.figures}
     xs = range(len(categories))
     handles = []
@@ -112,7 +114,7 @@ def draw(spec: ChartSpec, labels: Mapping[str, str], points: list[ChartPoint]):
         handles.append(ax.bar(xs, [p.value for p in series[first]], color=COLOURS[0], width=0.55,
                               label=labels[first]))
         ax.set_ylim(0, (max(p.value for p in series[first]) or 1) * 1.7)  # bars in the lower 60 %
-        _label(ax, xs, series[first], font, COLOURS[0], 2)
+        _label(ax, xs, series[first], label_font, COLOURS[0], 2)
         for n, fid in enumerate(rest, start=1):
             twin = ax.twinx()
             values = [p.value for p in series[fid]]
@@ -123,7 +125,7 @@ def draw(spec: ChartSpec, labels: Mapping[str, str], points: list[ChartPoint]):
             span = (high - low) or abs(high) or 1
             bottom = low - 7.2 * span / (1 - 0.1 * n) if n > 1 else low - 7.2 * span
             twin.set_ylim(bottom, bottom + 10 * span)
-            _label(twin, xs, series[fid], font, COLOURS[n], 4)
+            _label(twin, xs, series[fid], label_font, COLOURS[n], 4, stagger=crowded)
             _bare(twin)
     else:
         width = 0.8 / len(spec.figures)
@@ -141,10 +143,13 @@ def draw(spec: ChartSpec, labels: Mapping[str, str], points: list[ChartPoint]):
     return fig
 
 
-def _label(ax, xs, points: list[ChartPoint], font, colour: str, gap: float, rotation: int = 0) -> None:
-    """Each point's wording just above it: the only numbers the chart shows."""
-    for x, p in zip(xs, points, strict=True):
-        ax.annotate(p.wording, (x, p.value), textcoords="offset points", xytext=(0, gap), ha="center",
+def _label(ax, xs, points: list[ChartPoint], font, colour: str, gap: float, rotation: int = 0,
+           stagger: bool = False) -> None:
+    """Each point's wording just above it (every other one higher when `stagger`): the only
+    numbers the chart shows."""
+    for n, (x, p) in enumerate(zip(xs, points, strict=True)):
+        lift = gap + (9 if stagger and n % 2 else 0)
+        ax.annotate(p.wording, (x, p.value), textcoords="offset points", xytext=(0, lift), ha="center",
                     va="bottom", fontproperties=font, color=colour, rotation=rotation)
 
 

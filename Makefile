@@ -37,6 +37,7 @@ bench: setup
 	$(PY) bench/figures.py
 	$(PY) bench/report.py
 	$(PY) bench/check.py
+	$(PY) bench/typeset.py
 
 data: setup
 	$(PY) scripts/make_demo_data.py

@@ -101,14 +101,16 @@ def _han_offsets(lines) -> tuple[str, list[int], dict[int, int]]:
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
-def test_page_breaks_fall_within_one_line_of_libreoffice_rendering_the_docx(h1_build, tmp_path):
-    docx = h1_build.folder / "report.docx"
+@pytest.mark.parametrize("period", ["2023H1", "2023Q1"])  # a speech to the congress, a written report
+def test_page_breaks_fall_within_one_line_of_libreoffice_rendering_the_docx(variant_builds, tmp_path, period):
+    folder = variant_builds[0][period].folder
+    docx = folder / "report.docx"
     env = {**os.environ, "FONTCONFIG_FILE": str(REPO / "templates" / "fonts.conf")}
     done = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
                            "--convert-to", "pdf", "--outdir", str(tmp_path), str(docx)],
                           capture_output=True, text=True, timeout=180, env=env)
     assert done.returncode == 0, done.stderr
-    ours_text, ours_starts, ours_pages = _han_offsets(body_lines(h1_build.folder / "report.pdf"))
+    ours_text, ours_starts, ours_pages = _han_offsets(body_lines(folder / "report.pdf"))
     lo_text, lo_starts, lo_pages = _han_offsets(body_lines(tmp_path / "report.pdf"))
     assert ours_text == lo_text
     assert len(ours_pages) == len(lo_pages) >= 5

@@ -81,7 +81,11 @@ def lines_by_block(doc: Document, lines: list[Line]) -> list[tuple[str, list[Lin
     """Each block of `doc` with the PDF lines that set it; fails loudly where they do not match."""
     out: list[tuple[str, list[Line]]] = []
     queue = list(lines)
-    for kind, text in blocks_of(doc):
+    blocks = blocks_of(doc)
+    # A form's header block (版头: 份号, 发文机关标志, 发文字号 …) may stand before the title.
+    while queue and blocks and not blocks[0][1].startswith(squash(queue[0].text)):
+        queue.pop(0)
+    for kind, text in blocks:
         taken: list[Line] = []
         got = ""
         while queue and (sorted(got) != sorted(text) if kind == "table" else got != text):
@@ -89,6 +93,8 @@ def lines_by_block(doc: Document, lines: list[Line]) -> list[tuple[str, list[Lin
             got += squash(taken[-1].text)
             if kind != "table" and not text.startswith(got):
                 raise AssertionError(f"PDF lines do not follow the {kind} {text[:20]!r}: {got[-40:]!r}")
+        if sorted(got) != sorted(text):
+            raise AssertionError(f"the PDF ends before the {kind} {text[:20]!r}")
         out.append((kind, taken))
     return out
 

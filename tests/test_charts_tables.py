@@ -77,6 +77,8 @@ def test_monthly_points_are_the_registry_figures_at_each_month_end(brief, h1_bui
     for point in march:
         assert point["value"] == earlier[point["series"]].value
         assert point["wording"] == str(earlier[point["series"]])
+        provenance = earlier[point["series"]].provenance.as_dict()
+        assert point["provenance"] == provenance and provenance["rows"] > 0
 
 
 def test_docx_carries_the_charts_as_300_dpi_png_with_alt_text(brief, h1_build):

@@ -73,7 +73,8 @@ def _points(spec: ChartSpec, project, timeframe: Timeframe, breakdown) -> list[C
 
 
 def _point(figure: Figure, category: str, cutoff: dt.date) -> ChartPoint:
-    return ChartPoint(figure.id, category, cutoff.isoformat(), figure.value, str(figure))
+    return ChartPoint(figure.id, category, cutoff.isoformat(), figure.value, str(figure),
+                      figure.provenance.as_dict())
 
 
 def alt_text(spec: ChartSpec, labels: Mapping[str, str], points: list[ChartPoint]) -> str:

@@ -59,6 +59,7 @@ class ChartPoint:
     cutoff: str  # the cut-off the figure was computed at (ISO date)
     value: float | int
     wording: str  # as the chart labels it, e.g. 127户
+    provenance: dict = field(default_factory=dict, compare=False)  # as figures.json gives every figure
 
 
 @dataclass(frozen=True)

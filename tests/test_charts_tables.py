@@ -150,3 +150,25 @@ def test_a_table_title_must_stand_before_a_table_and_an_image_must_be_a_chart():
     with pytest.raises(TemplateError, match="chart"):
         parse(head + "![图](picture.png)\n")
     assert parse(head + "![图1　乙](chart:villages)\n").blocks[0] == Chart("villages", "图1　乙")
+
+
+def test_pdf_draws_each_chart_above_its_title(brief, h1_build):
+    """The SVG charts are drawn in the PDF: the bars' blue fills the space above each 图题."""
+    import subprocess
+
+    doc, _ = brief
+    pdf = h1_build.folder / "brief.pdf"
+    blue = tuple(int(charts.COLOURS[0][i:i + 2], 16) for i in (1, 3, 5))
+    dpi = 30
+    for chart in (b for b in doc.blocks if isinstance(b, Chart)):
+        title = chart.caption.split("　")[0]  # 图1 …
+        (page, _, top, _, _, _) = next(w for w in words(pdf) if w[5] == title)
+        ppm = subprocess.run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), str(pdf)],
+                             capture_output=True, check=True).stdout
+        m = re.match(rb"P6\s+(\d+)\s+(\d+)\s+\d+\s", ppm)
+        width, pixels = int(m[1]), ppm[m.end():]
+        rows = range(max(0, int((top - 80 * 72 / 25.4) * dpi / 72)), int(top * dpi / 72))
+        inked = sum(1 for row in rows for x in range(width)
+                    if all(abs(c - b) < 40 for c, b in zip(pixels[3 * (row * width + x):3 * (row * width + x) + 3],
+                                                           blue, strict=True)))
+        assert inked > 50, (chart.name, inked)

@@ -15,13 +15,29 @@ AXE := node_modules/axe-core/axe.min.js
 STAMP_DEB := $(VENV)/.deb-packages
 STAMP_PY := $(VENV)/.installed
 
-.PHONY: report test variants snapshot lint bench setup deb-packages clean data
+.PHONY: report test variants snapshot lint bench setup deb-packages clean data county
 
 report: setup
 	$(PY) pipeline.py build --period $(PERIOD)
 
 variants: setup
 	$(PY) pipeline.py variants
+
+# A synthetic county of 9 townships (scripts/make_county_data.py) in build/county, every township and
+# the county summary built for $(PERIOD) into build/county/output/$(PERIOD)/<unit>/. COUNTY_LEDGERS
+# may name a folder of county-wide ledgers (data/'s file names, a 乡镇 column) to use instead; COUNTY_ROOT
+# another county project (figures.yaml with `units:`).
+COUNTY_ROOT ?= build/county
+COUNTY_LEDGERS ?=
+COUNTY_INPUTS := scripts/make_county_data.py figures.yaml $(wildcard data/* templates/*) \
+	$(if $(COUNTY_LEDGERS),$(wildcard $(COUNTY_LEDGERS)/*))
+
+county: setup $(COUNTY_ROOT)/figures.yaml
+	$(PY) pipeline.py --root $(COUNTY_ROOT) build --unit all --period $(PERIOD)
+
+build/county/figures.yaml: $(COUNTY_INPUTS) | $(STAMP_PY)
+	$(PY) scripts/make_county_data.py --out build/county --townships 9 \
+		$(if $(COUNTY_LEDGERS),--ledgers $(COUNTY_LEDGERS))
 
 test: setup
 	$(PY) -m ruff check .

@@ -12,6 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from reportgen.engine.checks import run_checks  # noqa: E402
 from reportgen.engine.config import load_registry  # noqa: E402
+from reportgen.engine.constraints import check_ledgers  # noqa: E402
 from reportgen.engine.figures import compute  # noqa: E402
 from reportgen.engine.project import Project  # noqa: E402
 from reportgen.engine.sources import load_sources  # noqa: E402
@@ -27,6 +28,9 @@ def one_run() -> dict[str, float]:
     start = time.perf_counter()
     ledgers = load_sources(registry)
     marks["read and check ledgers"] = time.perf_counter() - start
+    start = time.perf_counter()
+    check_ledgers(ledgers)
+    marks["apply declared rules"] = time.perf_counter() - start
     start = time.perf_counter()
     project = Project(ROOT, registry, ledgers)
     figures = compute(registry, ledgers, project.timeframe())

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reportgen import output_folder
 from reportgen.audit import listing
-from reportgen.audit.ledger import sha256_of
+from reportgen.audit.ledger import forget_build, record_build, sha256_of
 from reportgen.documents import model as document_model
 from reportgen.documents import templating
 from reportgen.engine.figures import FigureSet, compute, compute_breakdown
@@ -20,8 +19,9 @@ from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import InputError, Problem
 
-STAGING_PREFIX = ".staging-"
-PREVIOUS_PREFIX = ".previous-"
+STAGING_PREFIX = output_folder.STAGING_PREFIX
+PREVIOUS_PREFIX = output_folder.PREVIOUS_PREFIX
+recover = output_folder.recover
 
 
 @dataclass(frozen=True)
@@ -111,31 +111,6 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     return doc, tuple(recorder.used)
 
 
-def recover(out_root: Path) -> None:
-    """Undo what an interrupted build left: restore a period folder moved aside, drop staging folders."""
-    if not out_root.exists():
-        return
-    for entry in out_root.iterdir():
-        if entry.name.startswith(PREVIOUS_PREFIX):
-            period = entry.name[len(PREVIOUS_PREFIX):].rsplit("-", 1)[0]
-            target = out_root / period
-            if target.exists():
-                shutil.rmtree(entry, ignore_errors=True)
-            else:
-                os.rename(entry, target)
-        elif entry.name.startswith(STAGING_PREFIX):
-            shutil.rmtree(entry, ignore_errors=True)
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    previous = target.parent / f"{PREVIOUS_PREFIX}{target.name}-{os.getpid()}"
-    if target.exists():
-        os.rename(target, previous)
-    os.rename(staging, target)
-    if previous.exists():
-        shutil.rmtree(previous)
-
-
 def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
                    formats: tuple[str, ...], say: Callable[[str], None], jobs: list) -> dict[str, str]:
     """Write one document's DOCX and HTML; its PDF goes to the helper first, so it renders meanwhile.
@@ -209,18 +184,22 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     if unknown:
         raise InputError(Problem("unknown document", column="--documents", value=unknown[0],
                                  expected=f"one of {', '.join(project.registry.documents)}"))
+    output_folder.ensure_folder(out_root)
+    templates = project.root / "templates"
+    for name in ("style.css", "fonts.conf"):  # read into the HTML and the PDF: a link out is refused
+        templating.confined(templates, templates / name, f"templates/{name}")
     results = evaluate(project, timeframe)
     rendered = []
     for name in documents:
         say(f"{timeframe.period.name}: rendering {name}")
         rendered.append((name, *render_document(project, results, name)))
-    out_root.mkdir(parents=True, exist_ok=True)
-    recover(out_root)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{timeframe.period.name}-", dir=out_root))
+    output_folder.ensure_folder(out_root, create=True)
+    held = output_folder.Staging(out_root, timeframe.period.name, lambda msg: say(f"{timeframe.period.name}: {msg}"))
+    staging = held.path
     jobs: list = []  # the PDFs in flight, one per document in order
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
-        built, fonts, warnings = [], [], []
+        built, fonts, warnings = [], [], list(results.figures.warnings)
         for index, (name, doc, used) in enumerate(rendered):
             at = index
             files = _write_formats(name, doc, staging, project.root / "templates", formats,
@@ -247,16 +226,30 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
         target = out_root / timeframe.period.name
-        _swap_in(staging, target)
+        result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
+        _publish(result, staging, out_root, project.ledgers if record else None, say)
     except BaseException as exc:
         try:
             _settle_pdfs(jobs, at, exc)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
-    if record:
-        from reportgen.audit.ledger import record_build
-
-        record_build(out_root / "ledger.sqlite", result, project.ledgers)
+    finally:
+        held.release()
     return result
+
+
+def _publish(result: BuildResult, staging: Path, out_root: Path, ledgers: Mapping | None,
+             say: Callable[[str], None]) -> None:
+    """Record the build, then swap its folder in, under the output folder's lock: a folder in
+    output/ is always one the build ledger knows.  A ledger that cannot be written stops the build
+    before anything moved; a swap that fails takes the record back."""
+    db = out_root / "ledger.sqlite"
+    with output_folder.locked(out_root, lambda msg: say(f"{result.timeframe.period.name}: {msg}")):
+        build_id = record_build(db, result, ledgers) if ledgers is not None else None
+        try:
+            output_folder.swap_in(staging, result.folder)
+        except BaseException:
+            if build_id is not None:
+                forget_build(db, build_id)
+            raise

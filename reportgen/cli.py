@@ -30,10 +30,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
     p.add_argument("--documents", nargs="+", default=None, metavar="NAME",
                    help="documents to build (default: every document in figures.yaml)")
+    p.add_argument("--unit", default=None, metavar="NAME|all",
+                   help="a township or the county of figures.yaml's units, or all of them (default: all)")
 
     p = sub.add_parser("variants", help="build several periods in one run, loading the ledgers once")
     p.add_argument("--periods", nargs="+", default=None,
                    help="periods to build (default: 2023Q1 2023H1 2023Q1-Q3 2023)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
+
+    p = sub.add_parser("batch", help="build units × periods in parallel, locally or on a Dask cluster")
+    p.add_argument("--units", default="all", help="all, or unit names separated by commas")
+    p.add_argument("--periods", nargs="+", default=None, help="periods separated by commas "
+                   "(default: 2023Q1,2023H1,2023Q1-Q3,2023)")
+    p.add_argument("--as-of", dest="as_of", help="data cut-off YYYY-MM-DD (default: each period's)")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786",
+                   help="run on this Dask distributed scheduler instead of the local cores")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: one per core)")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: output/ under --root)")
 
     p = sub.add_parser("check", help="read documents back and compare their figures with the registry")
@@ -42,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--ledger", type=Path, default=None,
                    help="build ledger that dates built files (default: output/ledger.sqlite under --root)")
+    p.add_argument("--unit", default=None, metavar="NAME",
+                   help="the unit the documents are of; the county's are compared with its townships too")
 
     p = sub.add_parser("explain", help="print a figure's definition, provenance and first rows used")
     p.add_argument("figure")
@@ -58,6 +72,8 @@ def _figures(args) -> int:
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
     render = {"table": listing.figures_table, "json": listing.figures_json, "csv": listing.figures_csv}
     sys.stdout.write(render[args.format](results))
+    for warning in results.figures.warnings:
+        sys.stderr.write(scrub(f"warning: {warning}") + "\n")
     if results.failed:
         sys.stderr.write(listing.failed_checks_text(results.failed))
         return EXIT_CHECK
@@ -81,11 +97,17 @@ def _explain(args) -> int:
 def _build(args) -> int:
     from reportgen.documents.writers.pdf_worker import prestart
 
-    prestart()  # WeasyPrint loads in a second process while this one computes the figures
+    if args.unit is None:
+        prestart()  # WeasyPrint loads in a second process while this one computes the figures
     from reportgen.build import build
     from reportgen.engine.project import load_project
 
     project = load_project(args.root)
+    if args.unit is not None or project.registry.units is not None:
+        from reportgen.batch.units import select_units
+
+        return _run_batch(args, project, select_units(project.registry, args.unit),
+                          [args.period or project.registry.periods.default], args.documents)
     out = args.out or args.root / "output"
     documents = tuple(args.documents) if args.documents else None
     result = build(project, project.timeframe(args.period, args.as_of), out, documents,
@@ -94,11 +116,14 @@ def _build(args) -> int:
     return EXIT_OK
 
 
-def _report_build(result) -> None:
+def _report_build(result, fonts_shown: set | None = None) -> None:
     for line in result.font_substitutions:
-        sys.stderr.write(f"font: {line}\n")
+        if fonts_shown is None or line not in fonts_shown:
+            sys.stderr.write(f"font: {line}\n")
+        if fonts_shown is not None:
+            fonts_shown.add(line)
     for warning in result.warnings:
-        sys.stderr.write(f"warning: {warning}\n")
+        sys.stderr.write(scrub(f"warning: {warning}") + "\n")
     for doc in result.documents:
         for name in doc.files.values():
             sys.stdout.write(f"{result.folder / name}\n")
@@ -106,8 +131,8 @@ def _report_build(result) -> None:
 
 
 def _variants(args) -> int:
+    from reportgen.batch.variants import DEFAULT_VARIANTS, build_variants
     from reportgen.engine.project import load_project
-    from reportgen.variants import DEFAULT_VARIANTS, build_variants
 
     project = load_project(args.root)
     periods = tuple(args.periods or DEFAULT_VARIANTS)
@@ -118,20 +143,57 @@ def _variants(args) -> int:
     return EXIT_OK
 
 
+def _batch(args) -> int:
+    from reportgen.batch.plan import parse_list
+    from reportgen.batch.units import select_units
+    from reportgen.batch.variants import DEFAULT_VARIANTS
+    from reportgen.engine.project import load_project
+
+    project = load_project(args.root)
+    names = parse_list(args.units)
+    units = [u for name in (names or ["all"]) for u in select_units(project.registry, name)]
+    return _run_batch(args, project, list(dict.fromkeys(units)), parse_list(args.periods) or list(DEFAULT_VARIANTS))
+
+
+def _run_batch(args, project, units, periods, documents=None) -> int:
+    from reportgen.batch.run import run_batch
+
+    result = run_batch(project, units, periods, args.out or args.root / "output",
+                       scheduler=getattr(args, "scheduler", None), workers=getattr(args, "workers", None),
+                       as_of=args.as_of, documents=tuple(documents) if documents else None)
+    fonts_shown: set = set()
+    for built in result.built:
+        _report_build(built, fonts_shown)
+    for label, message, _code in result.failed:
+        sys.stderr.write(scrub(f"error: {label}: {message}") + "\n")
+    return result.exit_code
+
+
 def _check(args) -> int:
     from reportgen.audit.consistency import check_documents, format_text, to_json
     from reportgen.engine.project import evaluate, load_project
 
-    project = load_project(args.root)
+    project = whole = load_project(args.root)
+    unit = None
+    if args.unit is not None:
+        from reportgen.batch.units import project_for, select_units
+
+        unit = select_units(project.registry, args.unit)[0]
+        project = project_for(project, unit)
     results = evaluate(project, project.timeframe(args.period, args.as_of), strict=False)
     ledger = args.ledger or args.root / "output" / "ledger.sqlite"
     report = check_documents(project, results, args.files, ledger)
+    if unit is not None and unit.level == "county":
+        from reportgen.batch.countycheck import with_township_findings
+
+        for name in project.registry.documents:
+            report = with_township_findings(report, whole, results.figures.timeframe, name)
     sys.stdout.write(to_json(report) if args.format == "json" else format_text(report))
     return EXIT_OK if report.ok else EXIT_CHECK
 
 
 COMMANDS = {"figures": _figures, "explain": _explain, "build": _build, "variants": _variants,
-            "check": _check}
+            "check": _check, "batch": _batch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,9 +37,40 @@ def h1_build(repo_project, tmp_path_factory):
 @pytest.fixture(scope="session")
 def variant_builds(repo_project, tmp_path_factory):
     """Every default variant built once for the session: ({period: BuildResult}, progress messages)."""
-    from reportgen.variants import DEFAULT_VARIANTS, build_variants
+    from reportgen.batch.variants import DEFAULT_VARIANTS, build_variants
 
     out = tmp_path_factory.mktemp("variants")
     messages: list[str] = []
     results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
     return {r.timeframe.period.name: r for r in results}, messages
+
+
+@pytest.fixture(scope="session")
+def county_root(tmp_path_factory):
+    """A small synthetic county (3 townships) written by scripts/make_county_data.py."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_county_data", REPO / "scripts" / "make_county_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.write_county(tmp_path_factory.mktemp("county"), townships=3)
+
+
+def files_apart_from_timestamps(path: Path) -> dict[str, bytes]:
+    """A built file's content with the creation and modification stamps taken out (DOCX core.xml)."""
+    import json
+    import re
+    import zipfile
+
+    if path.name == "figures.json":  # a DOCX's hash covers its stamps
+        payload = json.loads(path.read_text("utf-8"))
+        for document in payload.get("documents", {}).values():
+            document["sha256"].pop("docx", None)
+        return {"": json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()}
+    if path.suffix != ".docx":
+        return {"": path.read_bytes()}
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["docProps/core.xml"] = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"",
+                                        parts["docProps/core.xml"])
+    return parts

@@ -11,13 +11,24 @@ from reportgen.cli import main
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
-CASE_FILES = ("expected.txt", "absent.txt")
+CASE_FILES = ("expected.txt", "absent.txt", "exit.txt", "args.txt")
 
 
 def _lines(path: Path) -> list[str]:
     if not path.exists():
         return []
     return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _args(case: str) -> list[str]:
+    """Arguments after the command, one a line; an empty line is an empty argument (--period "")."""
+    path = CORPUS / case / "args.txt"
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def _exit_code(case: str) -> int:
+    path = CORPUS / case / "exit.txt"
+    return int(path.read_text(encoding="utf-8").strip()) if path.exists() else 2
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -27,6 +38,9 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def _project(case: str, tmp_path: Path) -> Path:
     root = tmp_path / case
     shutil.copytree(CORPUS / "_base", root)
+    for folder in (p for p in (CORPUS / case).rglob("*") if p.is_dir()):  # a folder where a file was
+        if (root / folder.relative_to(CORPUS / case)).is_file():
+            (root / folder.relative_to(CORPUS / case)).unlink()
     shutil.copytree(CORPUS / case, root, dirs_exist_ok=True,
                     ignore=lambda _dir, names: [n for n in names if n in CASE_FILES])
     previous = root / "output" / "2023H1"  # what an earlier, good build left
@@ -52,13 +66,15 @@ def test_bad_input_is_refused_saying_where(case, tmp_path, capsys):
     root = _project(case, tmp_path)
     command = "build" if (CORPUS / case / "templates").is_dir() else "figures"
     before = _snapshot(root / "output")
-    code = main(["--root", str(root), command])
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert "error: " in err and "internal error" not in err, err
-    missing = [text for text in _lines(CORPUS / case / "expected.txt") if text not in err]
-    assert not missing, f"not in the message: {missing}\n{err}"
-    leaked = [text for text in _lines(CORPUS / case / "absent.txt") if text in err]
+    code = main(["--root", str(root), command, *_args(case)])
+    out, err = capsys.readouterr()
+    assert code == _exit_code(case), err
+    assert "internal error" not in err, err
+    assert ("error: " in err) == (code != 0), err  # exit 0: what is expected is a warning
+    said = err if code else err + out  # exit 0: a warning, or what the command printed
+    missing = [text for text in _lines(CORPUS / case / "expected.txt") if text not in said]
+    assert not missing, f"not in the message: {missing}\n{said}"
+    leaked = [text for text in _lines(CORPUS / case / "absent.txt") if text in err + out]
     assert not leaked, f"shown though personal: {leaked}\n{err}"
     assert _snapshot(root / "output") == before
     assert not [p.name for p in (root / "output").iterdir() if p.name.startswith(".")]

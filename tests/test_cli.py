@@ -58,7 +58,9 @@ def test_unknown_figure_and_bad_period_exit_2(capsys):
     code, _, err = _run(capsys, "figures", "--period", "2023Q5")
     assert code == 2 and "2023Q5" in err
     code, _, err = _run(capsys, "figures", "--period", "2025Q1")
-    assert code == 2 and "latest date" in err
+    assert code == 2 and "records days up to" in err and "dates.until" in err
+    code, _, err = _run(capsys, "figures", "--period", "")
+    assert code == 2 and "malformed period" in err
 
 
 def test_figures_json_states_every_seed_reading(capsys):

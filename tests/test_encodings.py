@@ -15,8 +15,10 @@ import openpyxl
 import pytest
 from conftest import REPO, copy_project
 
+from reportgen.build import build
 from reportgen.cli import main
 from reportgen.engine.config import load_registry
+from reportgen.engine.project import load_project
 from reportgen.engine.sources import load_source
 from reportgen.errors import SourceError
 
@@ -54,10 +56,10 @@ def reencode(root: Path, encoding: str) -> list[str]:
 
 
 def set_declared(root: Path, encoding: str | None) -> None:
-    """Drop every `encoding:` line of figures.yaml, or declare `encoding` for every CSV source."""
+    """Leave the encoding of every CSV source undeclared, or declare `encoding` for each."""
     registry = root / "figures.yaml"
-    text, removed = DECLARED.subn("", registry.read_text(encoding="utf-8"))
-    assert removed, "the demo registry declares the encoding of its CSV ledgers"
+    text = registry.read_text(encoding="utf-8")
+    assert not DECLARED.search(text), "the demo registry leaves the encoding of its ledgers to detection"
     if encoding is not None:
         text = re.sub(r"^([ \t]+)file:[ \t]*(\S+\.csv)[ \t]*\n", rf"\1file: \2\n\1encoding: {encoding}\n",
                       text, flags=re.MULTILINE)
@@ -94,6 +96,26 @@ def test_the_demo_ledgers_resaved_give_the_same_figures(encoding, declared, demo
     assert without_hashes(figures) == without_hashes(demo_figures)
     if changed:
         assert figures["data_sha256"] != demo_figures["data_sha256"]  # the files did change
+
+
+def test_the_shipped_registry_leaves_every_csv_encoding_to_detection(repo_project):
+    csv_sources = [s for s in repo_project.registry.sources.values() if s.file.endswith(".csv")]
+    assert csv_sources and all(s.encoding is None for s in csv_sources)
+
+
+def test_a_gbk_resave_builds_the_figures_json_of_utf8(h1_build, tmp_path):
+    """Every CSV ledger saved again as Excel on Chinese Windows saves it: the build's figures.json is
+    the UTF-8 build's, apart from the hashes of the files."""
+    root = copy_project(tmp_path / "project")
+    assert len(reencode(root, "gbk")) == len(list((REPO / "data").glob("*.csv")))
+    project = load_project(root, cache=False)
+    assert {lg.encoding for lg in project.ledgers.values() if lg.path.suffix == ".csv"} == {"gb18030"}
+    built = build(project, project.timeframe(h1_build.timeframe.period.name), tmp_path / "output")
+    gbk = json.loads((built.folder / "figures.json").read_text(encoding="utf-8"))
+    utf8 = json.loads((h1_build.folder / "figures.json").read_text(encoding="utf-8"))
+    assert gbk["figures"] and gbk["documents"]
+    assert without_hashes(gbk) == without_hashes(utf8)
+    assert gbk["data_sha256"] != utf8["data_sha256"]  # the files did change
 
 
 # ---- one small ledger, saved in different ways ---------------------------------------------------

@@ -7,6 +7,7 @@ import html
 import re
 import sqlite3
 import subprocess
+import unicodedata
 import zipfile
 from contextlib import closing
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from conftest import REPO, copy_project
 
 from reportgen.cli import main
+from reportgen.privacy import scrub
 
 ID_NUMBER = re.compile(r"\d{17}[\dXx]")
 PHONE = re.compile(r"1\d{10}")
@@ -183,4 +185,121 @@ def test_error_messages_about_personal_cells_mask_them(breaker, tmp_path, person
     err = capsys.readouterr().err
     missing = [text for text in expected if text not in err]
     assert not missing, err
+    assert leaks(err, personal) == [], err
+
+
+# ---- ID and phone numbers typed with separators, and in free text ---------------------------------
+
+# How offices type numbers: digit groups joined by hyphens or spaces, full-width digits, X at the end.
+TYPED = ("137-2468-1357", "139 7531 8642", "110101 19900307 4514", "１５８２４６８１３５７",
+         "110101-19850611-263X", "１３６－１２１２－３４３４", "15935725846", "110101197701019876")
+
+
+def digits_of(text: str) -> str:
+    """Every digit of a text in one string, separators, stars and words dropped: a planted number
+    shows here however it was split, unless it was masked."""
+    return re.sub(r"[^0-9X]", "", unicodedata.normalize("NFKC", text).upper())
+
+
+def planted_in(text: str) -> list[str]:
+    digits = digits_of(text)
+    return [typed for typed in TYPED if digits_of(typed) in digits]
+
+
+@pytest.mark.parametrize("typed", TYPED)
+def test_scrub_masks_each_way_a_number_is_typed(typed):
+    text = f"项目联系人{typed}，其余"
+    assert planted_in(text) == [typed]
+    scrubbed = scrub(text)
+    assert planted_in(scrubbed) == [], scrubbed
+    assert scrubbed.startswith("项目联系人") and scrubbed.endswith("，其余")
+    assert len(scrubbed) == len(text)  # masked in place: a star for each character but the first
+
+
+@pytest.mark.parametrize("text", ["截至2023-07-31 14:30", "2023-01-01—2023-06-30", "投资4680万元即46800000元",
+                                  "编号XM009、H0003", "第12、13、14行"])
+def test_scrub_leaves_dates_amounts_and_codes(text):
+    assert scrub(text) == text
+
+
+def plant_in_project_names(root: Path, period) -> dict[str, str]:
+    """Put each typed number into the name of a project that a list figure of the period prints."""
+    from reportgen.engine.project import load_project
+
+    project = load_project(root)
+    results = project_figures(project, period)
+    listed = [name for fid, fig in results.figures.items() if fig.provenance.measure == "list"
+              and fig.provenance.column == "项目名称" for name in fig.value]
+    assert len(listed) >= 4, listed
+    book = openpyxl.load_workbook(root / "data" / "projects.xlsx")
+    sheet = book["项目台账"]
+    column = [c.value for c in sheet[1]].index("项目名称") + 1
+    renamed = {}
+    for row in range(2, sheet.max_row + 1):
+        name = sheet.cell(row, column).value
+        if name in listed:
+            typed = TYPED[len(renamed) % len(TYPED)]
+            sheet.cell(row, column).value = renamed[name] = f"{name}（联系人{typed}）"
+    book.save(root / "data" / "projects.xlsx")
+    assert set(TYPED[:len(renamed)]) == {t for t in TYPED if any(t in n for n in renamed.values())}
+    return renamed
+
+
+def project_figures(project, period):
+    from reportgen.engine.project import evaluate
+
+    return evaluate(project, project.timeframe(period), strict=False).figures
+
+
+def test_numbers_in_a_free_text_column_are_masked_in_every_output(h1_build, tmp_path, capsys):
+    root = copy_project(tmp_path / "project")
+    period = h1_build.timeframe.period.name
+    renamed = plant_in_project_names(root, period)
+    typed = {t for t in TYPED if any(t in n for n in renamed.values())}
+    assert len(typed) >= 4
+    assert set(planted_in("\n".join(renamed.values()))) == typed  # the scanner finds them unmasked
+    assert main(["--root", str(root), "build", "--period", period]) == 0, capsys.readouterr().err
+    out_root = root / "output"
+    files = sorted(p for p in out_root.rglob("*") if p.is_file())
+    assert {p.suffix for p in files} >= {".docx", ".pdf", ".html", ".json", ".sqlite"}
+    texts = {str(p.relative_to(out_root)): "\n".join(output_texts(p)) for p in files}
+    for fid in ("industry_projects_before_year", "industry_projects_new", "industry_projects_building",
+                "industry_projects_negotiating"):
+        capsys.readouterr()
+        assert main(["--root", str(root), "explain", fid, "--period", period, "--rows", "30"]) == 0
+        texts[f"explain {fid}"] = capsys.readouterr().out
+    assert {name: planted_in(text) for name, text in texts.items() if planted_in(text)} == {}
+    # masked, not dropped: the project names reach the report, each number starred in full
+    for name in ("report.docx", "report.html", "report.pdf", "figures.json"):
+        text = re.sub(r"\s", "", texts[f"{period}/{name}"])
+        for original, planted in renamed.items():
+            typed = planted[len(original) + len("（联系人"):-1]
+            first = {typed[0], unicodedata.normalize("NFKC", typed[0])}  # full-width digits may be read as digits
+            masked = {f"{original}（联系人{c}{'＊' * (len(typed) - 1)}）" for c in first}
+            assert any(m in text for m in masked), (name, planted)
+
+
+def separated_in_wrong_cells(root: Path) -> list[str]:
+    """Typed numbers in a category, a date and a number column of two ledgers."""
+    path = root / "data" / "welfare_jobs.csv"
+    header, rows = _csv_rows(path)
+    col = header.index
+    rows[0][col("村")], rows[1][col("上岗日期")], rows[2][col("岗位类型")] = TYPED[0], TYPED[2], TYPED[4]
+    _write_csv(path, header, rows)
+    path = root / "data" / "dibao_payments.csv"
+    header, rows = _csv_rows(path)
+    rows[0][header.index("发放金额")], rows[1][header.index("村")] = TYPED[6], TYPED[5]
+    rows[2][header.index("保障人数")] = TYPED[1]
+    _write_csv(path, header, rows)
+    return ["welfare_jobs.csv row 2 村", "welfare_jobs.csv row 3 上岗日期", "welfare_jobs.csv row 4 岗位类型",
+            "dibao_payments.csv row 2 发放金额", "dibao_payments.csv row 3 村", "dibao_payments.csv row 4 保障人数"]
+
+
+def test_error_messages_mask_numbers_however_typed(tmp_path, personal, capsys):
+    root = copy_project(tmp_path / "project")
+    expected = separated_in_wrong_cells(root)
+    assert main(["--root", str(root), "figures"]) == 2
+    err = capsys.readouterr().err
+    assert not [text for text in expected if text not in err], err
+    assert planted_in(err) == [], err
     assert leaks(err, personal) == [], err

@@ -111,3 +111,151 @@ def test_hostile_template_in_a_build_is_refused_and_leaves_output(tmp_path, caps
     assert "templates/report.md.j2:6:" in err and "__init__" in err
     assert [p.name for p in (root / "output").iterdir()] == ["2023H1"]
     assert (previous / "figures.json").read_bytes() == b'{"earlier": true}\n'
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    path = folder / "templates" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("link, include", [("passwd.md.j2", "passwd.md.j2"), ("etc", "etc/passwd")],
+                         ids=["a link to a file", "a link to a folder"])
+def test_a_link_out_of_templates_is_refused_and_not_read(link, include, figures, tmp_path):
+    project, figs = figures
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / link).symlink_to("/etc/passwd" if link.endswith(".j2") else "/etc")
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + "\n{% include '" + include + "' %}\n")
+    message = str(caught.value)
+    assert f"templates/t.md.j2:7: templates/{include} is a link that leads outside templates/" in message
+    assert "root:" not in message
+
+
+def test_a_template_that_is_a_link_out_of_templates_is_refused(figures, tmp_path):
+    project, figs = figures
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "report.md.j2").symlink_to("/etc/passwd")
+    with pytest.raises(TemplateError) as caught:
+        templating.render(tmp_path / "templates", "report.md.j2", figs, dict(project.registry.report), {})
+    assert "templates/report.md.j2 is a link that leads outside templates/" in str(caught.value)
+    assert "root:" not in str(caught.value)
+
+
+def test_a_link_inside_templates_is_followed(figures, tmp_path):
+    project, figs = figures
+    _write(tmp_path, "parts/people.md.j2", "人员{{ f.people_count }}。\n")
+    (tmp_path / "templates" / "people.md.j2").symlink_to(tmp_path / "templates" / "parts" / "people.md.j2")
+    text = _render(project, figs, tmp_path, HEAD + "\n{% include 'people.md.j2' %}")
+    assert text.endswith(f"人员{figs['people_count'].wording}。\n")
+
+
+def test_a_link_out_of_templates_in_a_build_leaves_output(tmp_path, capsys):
+    import shutil
+
+    from reportgen.cli import main
+
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "templates" / "report.md.j2").write_text(HEAD + "\n{% include 'notes.md' %}\n", encoding="utf-8")
+    (root / "templates" / "notes.md").symlink_to("/etc/passwd")
+    previous = root / "output" / "2023H1"
+    previous.mkdir(parents=True)
+    (previous / "figures.json").write_bytes(b'{"earlier": true}\n')
+    assert main(["--root", str(root), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "templates/report.md.j2:7: templates/notes.md is a link that leads outside templates/" in err
+    assert "root:" not in err
+    assert [p.name for p in (root / "output").iterdir()] == ["2023H1"]
+    assert (previous / "figures.json").read_bytes() == b'{"earlier": true}\n'
+
+
+def test_a_leading_bom_is_dropped_as_the_encoding_mark_it_is(figures, tmp_path):
+    """Notepad saves UTF-8 with a BOM: the same text as without, in the template and in an include."""
+    project, figs = figures
+    _write(tmp_path, "part.md.j2", "人员{{ f.people_count }}。\n")
+    plain = _render(project, figs, tmp_path, HEAD + "{% include 'part.md.j2' %}")
+    _write(tmp_path, "part.md.j2", "\ufeff人员{{ f.people_count }}。\n")
+    with_bom = _render(project, figs, tmp_path, "\ufeff" + HEAD + "{% include 'part.md.j2' %}")
+    assert with_bom == plain and "\ufeff" not in with_bom
+    assert f"人员{figs['people_count'].wording}。" in plain
+
+
+def test_a_bom_inside_the_text_is_a_located_control_character(figures, tmp_path):
+    project, figs = figures
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + "\n人员\ufeff情况\n")
+    assert "templates/t.md.j2:7: column 3: the control character U+FEFF" in str(caught.value)
+
+
+def test_the_time_limit_stops_a_loop_and_names_its_line(figures, tmp_path, monkeypatch):
+    from reportgen.documents import sandbox
+
+    monkeypatch.setattr(sandbox, "MAX_SECONDS", 0.5)
+    project, figs = figures
+    loops = "{% for i in range(100000) %}\n{% for j in range(100000) %}{% endfor %}\n{% endfor %}\n"
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + "\n" + loops)
+    assert "the template ran longer than 0.5 s and was stopped" in str(caught.value)
+    assert "templates/t.md.j2:" in str(caught.value)
+    assert _render(project, figs, tmp_path, HEAD)  # the limit ends with the render that hit it
+
+
+GROWTH = {
+    "power_of_power": "{{ 9**9**9 }}",
+    "int_squaring": "{% set ns = namespace(x=10**15) %}{% for i in range(40) %}{% set ns.x = ns.x * ns.x %}"
+                    "{% endfor %}{{ ns.x }}",
+    "list_product_join": "{% set s = 'a' * 100000 %}{{ ([s] * 50000)|join }}",
+    "list_sum_doubling": "{% set ns = namespace(l=['a' * 1000]) %}{% for i in range(40) %}"
+                         "{% set ns.l = ns.l + ns.l %}{% endfor %}",
+    "str_center": "{{ 'a'.center(10**9) }}",
+    "str_replace_empty": "{{ ('a' * 100000).replace('', 'b' * 100) }}",
+    "str_join_method": "{{ ('a' * 100000).join(['b'] * 100) }}",
+    "filter_center": "{{ 'a'|center(10**9) }}",
+    "filter_indent": "{{ ('a\\n' * 50000)|indent(1000) }}",
+    "filter_replace": "{{ ('a' * 100000)|replace('a', 'b' * 100) }}",
+    "filter_format": "{{ '%0999999999d'|format(1) }}",
+    "filter_wordwrap": "{{ ('a ' * 50000)|wordwrap(1, wrapstring='b' * 1000) }}",
+    "percent_star": "{{ '%*d' % (10**9, 1) }}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GROWTH))
+def test_growth_is_refused_before_it_happens(name, figures, tmp_path):
+    project, figs = figures
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + GROWTH[name] + "\n")
+    assert "templates/t.md.j2:6:" in str(caught.value) and "too large for a template" in str(caught.value)
+
+
+def test_ordinary_arithmetic_and_text_still_work(figures, tmp_path):
+    project, figs = figures
+    text = _render(project, figs, tmp_path, HEAD + "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ 'x' ~ 'y' }} {{ [1] + [2] }}"
+                   " {{ '%05.1f' % 3.14159 }} {{ 'a'|center(5) }}|\n")
+    assert text.endswith("1024 ababab xy [1, 2] 003.1   a  |\n")
+
+
+def test_a_stylesheet_that_links_out_of_templates_is_refused(tmp_path, capsys):
+    """style.css is inlined into the HTML: a link to /etc/passwd would put the file there."""
+    import shutil
+
+    from reportgen.cli import main
+
+    root = tmp_path / "project"
+    shutil.copytree(BASE, root)
+    (root / "templates" / "style.css").symlink_to("/etc/passwd")
+    assert main(["--root", str(root), "build"]) == 2
+    err = capsys.readouterr().err
+    assert "templates/style.css is a link that leads outside templates/" in err and "root:" not in err
+    assert not (root / "output").exists()
+
+
+def test_a_template_file_too_large_is_refused_unread(figures, tmp_path):
+    from reportgen.documents import sandbox
+
+    project, figs = figures
+    _write(tmp_path, "big.md.j2", "人" * (sandbox.MAX_OUTPUT // 3 + 1))  # three bytes each in UTF-8
+    with pytest.raises(TemplateError) as caught:
+        _render(project, figs, tmp_path, HEAD + "\n{% include 'big.md.j2' %}\n")
+    assert f"templates/t.md.j2:7: templates/big.md.j2 is larger than {sandbox.MAX_OUTPUT:,} bytes" in str(caught.value)

@@ -11,9 +11,9 @@ import pytest
 from conftest import REPO
 from pdf_layout import MM, TEXT_RIGHT, body_lines, dash_ink_top_mm, lines_by_block, squash
 
+from reportgen.batch.variants import DEFAULT_VARIANTS
 from reportgen.build import render_document
 from reportgen.documents.writers import pdf_lines
-from reportgen.variants import DEFAULT_VARIANTS
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 

@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 
 from reportgen import zhnum
+from reportgen.batch.variants import DEFAULT_VARIANTS
 from reportgen.build import render_document
 from reportgen.engine.config import QuarterWindow
 from reportgen.engine.figures import compute
 from reportgen.engine.project import evaluate
-from reportgen.variants import DEFAULT_VARIANTS
 
 H1_ONLY_WORDS = ("上半年工作回顾", "下半年工作安排", "1至7月", "截至7月底", "第三次会议")
 

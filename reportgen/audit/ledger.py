@@ -11,6 +11,8 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportgen.errors import InputError, Problem
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS builds (
     id INTEGER PRIMARY KEY,
@@ -68,13 +70,42 @@ def sha256_of(path: Path) -> str:
 
 def _connect(db_path: Path) -> sqlite3.Connection:
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(db_path)
-    connection.executescript(SCHEMA)
+    if db_path.is_dir():
+        raise sqlite3.OperationalError("it is a folder")
+    connection = sqlite3.connect(db_path, timeout=60)
+    try:
+        connection.executescript(SCHEMA)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
+def _unwritable(db_path: Path, exc: sqlite3.Error) -> InputError:
+    return InputError(Problem(f"cannot record the build in the build ledger ({exc}); the output was left as it was",
+                              file=str(db_path), expected="a writable SQLite file (or none: it is created)"))
+
+
 def record_build(db_path: Path, build_result, ledgers: Mapping) -> int:
-    """Record one finished build; return its id. One transaction: all of it or nothing."""
+    """Record one finished build; return its id. One transaction: all of it or nothing.
+
+    A ledger that cannot be written (read-only, a folder, not SQLite) is an InputError.
+    """
+    try:
+        return _insert_build(db_path, build_result, ledgers)
+    except sqlite3.Error as exc:
+        raise _unwritable(db_path, exc) from None
+
+
+def forget_build(db_path: Path, build_id: int) -> None:
+    """Take back a recorded build whose folder could not be swapped in (one transaction)."""
+    with closing(sqlite3.connect(db_path, timeout=60)) as db, db:
+        for table in ("document_figures", "documents", "figure_values", "build_sources"):
+            db.execute(f"DELETE FROM {table} WHERE build_id = ?", (build_id,))
+        db.execute("DELETE FROM builds WHERE id = ?", (build_id,))
+
+
+def _insert_build(db_path: Path, build_result, ledgers: Mapping) -> int:
     frame = build_result.timeframe
     figures = build_result.results.figures
     with closing(_connect(db_path)) as db, db:

@@ -12,7 +12,7 @@ from reportgen.engine.config import Registry
 from reportgen.engine.figures import Figure, select_rows
 from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results
-from reportgen.privacy import mask
+from reportgen.privacy import mask, scrub
 
 
 def _width(text: str) -> int:
@@ -58,6 +58,7 @@ def figures_document(results: Results) -> dict:
         "data_sha256": fs.data_sha256,
         "figures": {fid: fig.as_dict() for fid, fig in fs.figures.items()},
         "checks": [c.as_dict() for c in results.checks],
+        "warnings": list(fs.warnings),
     }
 
 
@@ -96,6 +97,9 @@ def explain(project: Project, results: Results, fid: str, first_rows: int = 5) -
         shown = rows.head(first_rows).copy()
         for column in ledger.spec.personal:
             shown[column] = shown[column].map(mask)
+        for column, spec in ledger.spec.columns.items():  # free text may hold an ID or phone number
+            if spec.type in ("str", "category") and column not in ledger.spec.personal:
+                shown[column] = shown[column].map(scrub, na_action="ignore")
         for column in shown.columns:
             if str(shown[column].dtype).startswith("datetime"):
                 shown[column] = shown[column].dt.strftime("%Y-%m-%d").fillna("")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SecurityError
 
 from reportgen import zhnum
+from reportgen.documents import sandbox
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.errors import Problem, TemplateError
+
+BOM = "\ufeff"
 
 
 class FigureNamespace:
@@ -36,30 +41,66 @@ class FigureNamespace:
         return self.__getattr__(name)
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, also refusing str.format and str.format_map (the `format` filter remains)."""
+class ConfinedLoader(jinja2.BaseLoader):
+    """Loads templates from one folder only: a path or a link that leads out of it is refused, and a
+    template must be a UTF-8 text file (a leading BOM is dropped) without control characters."""
 
-    def wrap_str_format(self, value):
-        return None  # no sandboxed str.format: the attribute itself is refused below
+    def __init__(self, folder: Path):
+        self.folder = folder
 
-    intercepted_binops = frozenset(["*", "**"])
-    MAX_REPEAT = 100_000
+    def get_source(self, environment, template):
+        pieces = split_template_path(template)  # '..' and absolute paths are not found
+        path = self.folder.joinpath(*pieces)
+        shown = "/".join((self.folder.name, *pieces))
+        if not path.exists() and not path.is_symlink():
+            raise jinja2.TemplateNotFound(template)
+        real = confined(self.folder, path, shown)
+        if real.is_dir():
+            raise TemplateError(Problem(f"{shown} is a folder", expected="a template file"))
+        try:
+            if real.stat().st_size > sandbox.MAX_OUTPUT:
+                raise TemplateError(Problem(f"{shown} is larger than {sandbox.MAX_OUTPUT:,} bytes",
+                                            value=real.stat().st_size, expected="a template of a report's size"))
+            data = real.read_bytes()
+        except OSError as exc:
+            raise TemplateError(Problem(f"cannot read {shown}: {exc.strerror}")) from None
+        source = decode(data, shown)
+        mtime = real.stat().st_mtime
+        return source, str(path), lambda: real.exists() and real.stat().st_mtime == mtime
 
-    def call_binop(self, context, operator, left, right):
-        """Refuse `'a' * 10**9` and huge powers, which would exhaust memory or time."""
-        if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64:
-            raise SecurityError(f"exponent {right} is too large for a template")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(times, int) \
-                        and len(seq) * times > self.MAX_REPEAT:
-                    raise SecurityError("a repeated sequence longer than 100000 items")
-        return super().call_binop(context, operator, left, right)
 
-    def is_safe_attribute(self, obj, attr, value) -> bool:
-        if isinstance(obj, str) and attr in ("format", "format_map"):
-            return False
-        return super().is_safe_attribute(obj, attr, value)
+def confined(folder: Path, path: Path, shown: str) -> Path:
+    """The real path of a file in templates/; a link that leads out of the folder is refused."""
+    real = path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise TemplateError(Problem(f"{shown} is a link that leads outside templates/", value=str(real),
+                                    expected="a file inside templates/"))
+    return real
+
+
+def decode(data: bytes, shown: str) -> str:
+    """A template's text: UTF-8 with an optional BOM, no control characters; else the line that is not."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        hint = "UTF-8 text (save the template as UTF-8)"
+        try:
+            data.decode("gb18030")
+            hint += "; it reads as GBK"
+        except UnicodeDecodeError:
+            pass
+        raise TemplateError(Problem("not UTF-8", file=shown, line=line, value=data[exc.start:exc.start + 4],
+                                    expected=hint)) from None
+    text = text.removeprefix(BOM)
+    bad = sandbox.first_control_character(text)
+    if bad is not None:
+        before = text[:text.index(bad)]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        raise TemplateError(Problem(f"column {column}: the control character U+{ord(bad):04X}", file=shown,
+                                    line=line, expected="printable text (delete the invisible character)"))
+    return text
 
 
 def _number(value):
@@ -92,8 +133,8 @@ def _globals() -> dict:
 
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The sandboxed environment: StrictUndefined, loader confined to templates/, no autoescape."""
-    env = _Sandbox(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+    env = sandbox.Sandbox(
+        loader=ConfinedLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -103,16 +144,6 @@ def environment(templates_dir: Path) -> jinja2.Environment:
     env.filters.update(_filters())
     env.globals.update(_globals())
     return env
-
-
-def _template_line(exc: BaseException, filename: str) -> int | None:
-    line = getattr(exc, "lineno", None)
-    tb = exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return line
 
 
 def date_words(day: dt.date) -> str:
@@ -126,42 +157,75 @@ def registry_words(values: Mapping | None) -> dict | None:
     return {k: (date_words(v) if isinstance(v, dt.date) else v) for k, v in values.items()}
 
 
+def _location(exc: BaseException, templates_dir: Path, default: str) -> tuple[str, int | None]:
+    """The innermost template frame of the traceback: (templates/<file>, line); an included file
+    when the error is there, else the file rendered."""
+    shown, line = default, getattr(exc, "lineno", None)
+    prefix = str(templates_dir) + os.sep
+    tb = exc.__traceback__
+    while tb is not None:
+        template = tb.tb_frame.f_globals.get("__jinja_template__")  # a frame Jinja did not rewrite
+        filename = tb.tb_frame.f_code.co_filename
+        if template is not None and template.filename and template.filename.startswith(prefix):
+            filename, number = template.filename, template.get_corresponding_lineno(tb.tb_lineno)
+        else:
+            number = tb.tb_lineno
+        if filename.startswith(prefix):
+            shown, line = "/".join((templates_dir.name, *Path(filename[len(prefix):]).parts)), number
+        tb = tb.tb_next
+    return shown, line
+
+
+def _message(exc: BaseException) -> tuple[str, object]:
+    """What went wrong in a render, in the template writer's terms, and the value concerned."""
+    if isinstance(exc, jinja2.TemplateNotFound):  # {% include '../figures.yaml' %}
+        return "included template not found inside templates/", exc.name
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"undefined: {exc.message}", None
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template: {exc}", None
+    if isinstance(exc, jinja2.TemplateError):
+        return f"template error: {exc}", None
+    if isinstance(exc, sandbox.RenderTimeout):
+        return (f"the template ran longer than {sandbox.MAX_SECONDS:g} s and was stopped "
+                "(a loop that runs too long?)"), None
+    if isinstance(exc, RecursionError):
+        return "recursion too deep (a macro that calls itself without end?)", None
+    if isinstance(exc, OverflowError):  # the sandbox's limit on range(), or a float too large
+        return f"not allowed in a template: {exc}", None
+    if isinstance(exc, ArithmeticError):
+        return f"arithmetic error: {exc}", None
+    if isinstance(exc, MemoryError):
+        return "the template needs more memory than there is", None
+    return f"cannot compute ({type(exc).__name__}): {exc}", None
+
+
+_TEMPLATE_FAULTS = (jinja2.TemplateError, SecurityError, sandbox.RenderTimeout, ArithmeticError, TypeError,
+                    ValueError, MemoryError)
+
+
 def render(templates_dir: Path, name: str, figures: FigureSet, report: Mapping,
            period_words: Mapping[str, str], extra: Mapping | None = None) -> str:
     """Render one template; any failure becomes a TemplateError naming the template file and line."""
     env = environment(templates_dir)
-    shown = Path(templates_dir.name) / name
-    try:
-        template = env.get_template(name)
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(Problem("template not found", file=str(shown), value=str(exc))) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(Problem(f"template syntax: {exc.message}",
-                                    file=str(Path(templates_dir.name) / (exc.name or name)),
-                                    line=exc.lineno)) from None
+    default = "/".join((templates_dir.name, name))
     context = {"f": FigureNamespace(figures.figures), "report": registry_words(report),
                "period": dict(period_words), **(extra or {})}
     try:
-        return template.render(context)
-    except TemplateError as exc:
-        line = _template_line(exc, template.filename)
-        raise TemplateError([Problem(p.message, file=str(shown), line=line, value=p.value, expected=p.expected)
+        try:
+            template = env.get_template(name)
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(Problem("template not found", file=default, value=str(exc))) from None
+        return sandbox.render_bounded(template, context)
+    except (TemplateError, zhnum.WordingError) as exc:
+        shown, line = _location(exc, templates_dir, default)
+        raise TemplateError([p if p.file else Problem(p.message, file=shown, line=line, value=p.value,
+                                                      expected=p.expected)
                              for p in exc.problems]) from None
-    except SecurityError as exc:
-        raise TemplateError(Problem(f"not allowed in a template: {exc}", file=str(shown),
-                                    line=_template_line(exc, template.filename))) from None
-    except jinja2.TemplateNotFound as exc:  # {% include '../figures.yaml' %}: the loader stays in templates/
-        raise TemplateError(Problem("included template not found inside templates/", file=str(shown),
-                                    line=_template_line(exc, template.filename), value=exc.name)) from None
-    except OverflowError as exc:  # the sandbox's limit on range()
-        raise TemplateError(Problem(f"not allowed in a template: {exc}", file=str(shown),
-                                    line=_template_line(exc, template.filename))) from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(Problem(f"undefined: {exc.message}", file=str(shown),
-                                    line=_template_line(exc, template.filename))) from None
-    except jinja2.TemplateError as exc:
-        raise TemplateError(Problem(f"template error: {exc}", file=str(shown),
-                                    line=_template_line(exc, template.filename))) from None
-    except zhnum.WordingError as exc:
-        raise TemplateError([Problem(p.message, file=str(shown), line=_template_line(exc, template.filename),
-                                     value=p.value) for p in exc.problems]) from None
+    except jinja2.TemplateSyntaxError as exc:  # the file and line are the parser's, an included file's too
+        shown = "/".join((templates_dir.name, *Path(exc.name or name).parts))
+        raise TemplateError(Problem(f"template syntax: {exc.message}", file=shown, line=exc.lineno)) from None
+    except (*_TEMPLATE_FAULTS, RecursionError) as exc:
+        shown, line = _location(exc, templates_dir, default)
+        message, value = _message(exc)
+        raise TemplateError(Problem(message, file=shown, line=line, value=value)) from None

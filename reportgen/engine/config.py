@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reportgen.engine import formula
 from reportgen.engine.yamlload import line_of, load_yaml
@@ -29,6 +29,25 @@ class ColumnSpec(_Frozen):
     max: float | dt.date | None = None
 
 
+PERS = ("day", "month", "quarter", "half", "year")
+
+
+class UniqueSpec(_Frozen):
+    """One row per value of `columns` (per `per` of the `date` column when given)."""
+
+    columns: tuple[str, ...]
+    date: str | None = None
+    per: Literal["day", "month", "quarter", "half", "year"] | None = None
+
+
+class DateRangeSpec(_Frozen):
+    """The days a ledger records: every date in it lies within, and no period reaches beyond."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    first: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
 class SourceSpec(_Frozen):
     file: str
     sheet: str | None = None
@@ -38,6 +57,22 @@ class SourceSpec(_Frozen):
     personal: tuple[str, ...] = ()
     columns: dict[str, ColumnSpec]
     extra_columns: tuple[str, ...] = ()
+    unique: tuple[UniqueSpec, ...] = ()
+    dates: DateRangeSpec | None = None
+    not_empty: bool | tuple[str, ...] = False
+
+    @field_validator("unique", mode="before")
+    @classmethod
+    def _one_rule_alone(cls, value):
+        return [value] if isinstance(value, dict) else value  # unique: {columns: [..]} is one rule
+
+    @field_validator("not_empty", mode="before")
+    @classmethod
+    def _windows_or_all(cls, value):
+        windows = (*WINDOWS[:-1], "quarters")
+        if isinstance(value, bool) or (isinstance(value, list) and all(w in windows for w in value)):
+            return value
+        raise ValueError(f"expected true, false or a list of windows out of {', '.join(windows)}")
 
 
 class QuarterWindow(_Frozen):
@@ -87,6 +122,22 @@ class DocumentSpec(_Frozen):
     compare_with_previous_period: bool = False
 
 
+class TownshipSpec(_Frozen):
+    villages: tuple[str, ...] = ()
+    report: dict[str, str | int | dt.date] = Field(default_factory=dict)  # overrides of report:
+
+
+class UnitsSpec(_Frozen):
+    """A county, its townships and their villages (reportgen.batch.units reads it)."""
+
+    county: str
+    column: str = "乡镇"             # the ledgers' column naming each row's township
+    village_column: str = "村"
+    townships: dict[str, TownshipSpec]
+    documents: dict[str, DocumentSpec] = Field(default_factory=dict)  # the county's own documents
+    not_additive: tuple[str, ...] = ()  # count/sum/nunique figures a county does not get by summing
+
+
 class PeriodsSpec(_Frozen):
     default: str
     cutoffs: dict[str, dt.date] = Field(default_factory=dict)
@@ -103,6 +154,7 @@ class Registry(_Frozen):
     checks: dict[str, CheckSpec] = Field(default_factory=dict)
     documents: dict[str, DocumentSpec] = Field(
         default_factory=lambda: {"report": DocumentSpec(template="report.md.j2")})
+    units: UnitsSpec | None = None
     path: Path = Path("figures.yaml")
     lines: dict = Field(default_factory=dict, exclude=True, repr=False)
 
@@ -127,6 +179,8 @@ def _pydantic_problems(exc: ValidationError, prefix: tuple, file: str, lines: di
             message, expected = "required key is missing", None
         elif err["type"] == "extra_forbidden":
             message, expected = "unknown key", None
+        elif err["type"] == "value_error":
+            message, expected = "not allowed", str(err["ctx"]["error"]).removeprefix("expected ")
         else:
             message, expected = err["msg"], None
         if loc in seen:
@@ -183,6 +237,27 @@ def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
                         f"one of {', '.join(spec.values)}")
 
 
+def _check_source_rules(name: str, src: SourceSpec, add) -> None:
+    """The declared constraints of one source (unique, dates) name its own columns."""
+    for index, rule in enumerate(src.unique):
+        at = ("sources", name, "unique", index)
+        for col in rule.columns:
+            if col not in src.columns:
+                add(at + ("columns",), "unknown column", col, f"a column of {name}")
+        if not rule.columns:
+            add(at + ("columns",), "names no column", None, "at least one column")
+        if rule.date is not None and src.columns.get(rule.date, None) is None:
+            add(at + ("date",), "unknown column", rule.date, f"a date column of {name}")
+        elif rule.date is not None and src.columns[rule.date].type != "date":
+            add(at + ("date",), "not a date column", rule.date)
+        if (rule.date is None) != (rule.per is None):
+            add(at, "date and per go together", rule.date or rule.per,
+                f"both date: <a date column> and per: one of {', '.join(PERS)}, or neither")
+    if src.dates and src.dates.first and src.dates.until and src.dates.first > src.dates.until:
+        add(("sources", name, "dates"), "from is after until", src.dates.first.isoformat(),
+            f"a day on or before {src.dates.until.isoformat()}")
+
+
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
     # ids that are defined but failed validation: their own problem is reported, not "unknown"
@@ -213,6 +288,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                 elif spec.type not in ("int", "number", "date"):
                     add(("sources", name, "columns", col, bound), f"{bound} applies to numbers and dates",
                         spec.type)
+        _check_source_rules(name, src, add)
     for fid, fig in reg.figures.items():
         at = ("figures", fid)
         if not fid.isidentifier():
@@ -301,6 +377,8 @@ def load_registry(path: Path | str = "figures.yaml") -> Registry:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(Problem("file not found", file=str(path))) from None
+    except IsADirectoryError:
+        raise ConfigError(Problem("is a folder", file=str(path), expected="the registry file")) from None
     except UnicodeDecodeError as exc:
         raise ConfigError(Problem(f"not UTF-8 text (byte {exc.start})", file=str(path))) from None
     data, lines = load_yaml(text, str(path))

@@ -17,6 +17,7 @@ from reportgen.engine.config import FigureSpec, Registry
 from reportgen.engine.periods import Timeframe, quarter_span_words
 from reportgen.engine.sources import BOOL_CELLS, Ledger
 from reportgen.errors import FigureError, Problem, WordingError
+from reportgen.privacy import DOCUMENT_STAR, scrub
 
 DEFAULT_WORDING = {"元": "wan", "%": "percent"}
 
@@ -80,6 +81,7 @@ class FigureSet:
     timeframe: Timeframe
     figures: Mapping[str, Figure]
     data_sha256: str
+    warnings: tuple[str, ...] = ()   # windows of a ledger that hold no rows, each naming ledger and window
 
     def __getitem__(self, fid: str) -> Figure:
         return self.figures[fid]
@@ -119,8 +121,8 @@ def _condition(series: pd.Series, condition, column_type: str, timeframe: Timefr
     return mask
 
 
-def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.DataFrame:
-    """The ledger rows a figure sees: its window, then its filter."""
+def window_mask(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.Series:
+    """Which ledger rows fall in a figure's window (before its filter)."""
     frame = ledger.frame
     keep = pd.Series(True, index=frame.index)
     window = spec.window
@@ -134,6 +136,14 @@ def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.Da
         if as_of and spec.end is not None:
             ends = frame[spec.end]
             keep &= ends.isna() | (ends > pd.Timestamp(end))
+    return keep
+
+
+def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe,
+                in_window: pd.Series | None = None) -> pd.DataFrame:
+    """The ledger rows a figure sees: its window, then its filter."""
+    frame = ledger.frame
+    keep = window_mask(spec, ledger, timeframe) if in_window is None else in_window.copy()
     for column, condition in spec.where.items():
         keep &= _condition(frame[column], condition, ledger.spec.columns[column].type, timeframe)
     return frame[keep]
@@ -146,7 +156,8 @@ def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, tim
         return int(rows[spec.column].nunique())
     if spec.measure == "list":
         ordered = rows.sort_values(spec.order_by, kind="stable") if spec.order_by else rows
-        return tuple(dict.fromkeys(str(v) for v in ordered[spec.column].dropna()))
+        # free text such as a project name may hold an ID or phone number: masked before any output
+        return tuple(dict.fromkeys(scrub(str(v), DOCUMENT_STAR) for v in ordered[spec.column].dropna()))
     if spec.measure == "quarters":
         return tuple(str(q) for q in sorted(rows[spec.date].dt.quarter.dropna().unique()))
     if spec.measure == "ratio":
@@ -182,10 +193,46 @@ def _wording_style(spec: FigureSpec) -> str:
     return spec.wording or DEFAULT_WORDING.get(spec.unit, "count" if spec.unit else "plain")
 
 
+def _dated_within(ledger: Ledger, start: dt.date | None, end: dt.date) -> bool:
+    """Whether any row of the ledger has any date in [start, end]: a figure whose own date column is
+    empty there (no one left a post this year) still reads a ledger that holds the window."""
+    for column, spec in ledger.spec.columns.items():
+        if spec.type == "date":
+            dates = ledger.frame[column]
+            inside = dates < pd.Timestamp(end) + pd.Timedelta(days=1)  # by day, whatever the time
+            if start is not None:
+                inside &= dates >= pd.Timestamp(start)
+            if inside.any():
+                return True
+    return False
+
+
+def _empty_windows(empty: dict[tuple, list[str]], ledgers: Mapping[str, Ledger],
+                   problems: list[Problem]) -> tuple[str, ...]:
+    """A window in which a ledger holds no rows: a warning, or an error where the source declares not_empty."""
+    warnings = []
+    for (source, window, start, end), fids in empty.items():
+        ledger = ledgers[source]
+        if _dated_within(ledger, start, end):
+            continue
+        spec = ledger.spec
+        days = f"{start} to {end}" if start else f"on or before {end}"
+        required = spec.not_empty is True or (spec.not_empty and window.split()[0] in spec.not_empty)
+        if required:
+            problems.append(Problem(f"no rows in window {window} ({days})", file=f"data/{spec.file}",
+                                    value=", ".join(fids),
+                                    expected=f"at least one row (sources.{source}.not_empty)"))
+        else:
+            warnings.append(f"data/{spec.file}: no rows in window {window} ({days}); "
+                            f"figures computed from no rows: {', '.join(fids)}")
+    return tuple(warnings)
+
+
 def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe) -> FigureSet:
     """Compute every figure of the registry for a timeframe; raise FigureError listing all failures."""
     figures: dict[str, Figure] = {}
     problems: list[Problem] = []
+    empty: dict[tuple, list[str]] = {}   # (source, window, start, end) -> figure ids
     for fid, spec in registry.figures.items():
         if spec.kind == "formula":
             continue
@@ -194,14 +241,17 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
             figures[fid] = Figure(fid, spec.label, spec.unit, _tidy(float(spec.value)), _wording_style(spec), prov)
             continue
         ledger = ledgers[spec.source]
+        in_window = window_mask(spec, ledger, timeframe)
+        start, end, _ = timeframe.window(spec.window)
+        window_name = spec.window if isinstance(spec.window, str) else f"quarters {list(spec.window.quarters)}"
+        if spec.date is not None and spec.window != "all" and not in_window.any():
+            empty.setdefault((spec.source, window_name, start, end), []).append(fid)
         try:
-            rows = select_rows(spec, ledger, timeframe)
+            rows = select_rows(spec, ledger, timeframe, in_window)
             value = _measure(fid, spec, rows, ledger, timeframe)
         except FigureError as exc:
             problems.extend(exc.problems)
             continue
-        start, end, _ = timeframe.window(spec.window)
-        window_name = spec.window if isinstance(spec.window, str) else f"quarters {list(spec.window.quarters)}"
         prov = Provenance(
             "ledger", source=spec.source, file=f"data/{ledger.spec.file}", where=spec.where,
             numerator=spec.numerator, measure=spec.measure, column=spec.column, window=window_name,
@@ -209,6 +259,7 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
             window_end=end.isoformat() if end else None, rows=len(rows), data_sha256=ledger.sha256,
         )
         figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
+    warnings = _empty_windows(empty, ledgers, problems)
     formulas = {fid: spec.formula for fid, spec in registry.figures.items() if spec.kind == "formula"}
     for fid in formula.dependency_order(formulas):
         spec = registry.figures[fid]
@@ -231,7 +282,7 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
     for fig in ordered.values():
         if isinstance(fig.value, float) and not math.isfinite(fig.value):
             raise WordingError(Problem("not a finite number", column=f"figures.{fig.id}", value=fig.value))
-    return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers))
+    return FigureSet(timeframe, MappingProxyType(ordered), data_hash(ledgers), warnings)
 
 
 def compute_breakdown(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pandas as pd
 from reportgen.engine import periods
 from reportgen.engine.checks import CheckResult, require_all, run_checks
 from reportgen.engine.config import Registry, load_registry
+from reportgen.engine.constraints import check_ledgers, last_day, ledger_file
 from reportgen.engine.figures import FigureSet, compute
 from reportgen.engine.sources import Ledger, load_sources
 from reportgen.errors import PeriodError, Problem
@@ -25,30 +26,54 @@ class Project:
     root: Path
     registry: Registry
     ledgers: Mapping[str, Ledger]
+    today: dt.date = field(default_factory=dt.date.today, compare=False)
 
     @cached_property
-    def coverage(self) -> tuple[dt.date, dt.date]:
-        """The earliest and latest date any ledger holds (scanned once; the ledgers are frozen)."""
-        lows, highs = [], []
+    def _bounds(self) -> tuple[dt.date | None, tuple[dt.date, str, str] | None, tuple[dt.date, str]]:
+        """(earliest date any ledger holds; latest declared dates.from with its source; last day
+        reportable with the reason). Scanned once: the ledgers are frozen."""
+        lows = []
         for ledger in self.ledgers.values():
             for column, spec in ledger.spec.columns.items():
                 if spec.type == "date" and ledger.frame[column].notna().any():
                     lows.append(ledger.frame[column].min())
-                    highs.append(ledger.frame[column].max())
-        return pd.Timestamp(min(lows)).date(), pd.Timestamp(max(highs)).date()
+        earliest = pd.Timestamp(min(lows)).date() if lows else None
+        declared = [(lg.spec.dates.first, name, ledger_file(lg)) for name, lg in self.ledgers.items()
+                    if lg.spec.dates is not None and lg.spec.dates.first is not None]
+        ends = [(*last_day(lg.spec, self.today), name, ledger_file(lg)) for name, lg in self.ledgers.items()]
+        until, bound, name, file = min(ends, default=(self.today, "today", "", ""))
+        if bound == "today":
+            reason = f"no ledger can record a day after today ({self.today})"
+        else:
+            reason = f"{file} records days up to {until} (sources.{name}.dates.until in figures.yaml)"
+        return earliest, max(declared, default=None), (until, reason)
+
+    @property
+    def coverage(self) -> tuple[dt.date, dt.date]:
+        """The first and last day figures can be computed over: from the earliest ledger date (or the
+        latest declared `dates.from`) to the earliest `dates.until` of any ledger, else today."""
+        earliest, declared, (until, _) = self._bounds
+        firsts = [d for d in (earliest, declared[0] if declared else None) if d is not None]
+        return max(firsts, default=until), until
 
     def timeframe(self, period: str | None = None, as_of: dt.date | str | None = None) -> periods.Timeframe:
         """Resolve a period (default from the registry) and cut-off, refusing ones the ledgers miss."""
         spec = self.registry.periods
-        frame = periods.resolve(period or spec.default, as_of, spec.cutoffs)
-        first, last = self.coverage
-        if frame.cutoff > last:
+        frame = periods.resolve(spec.default if period is None else period, as_of, spec.cutoffs)
+        earliest, declared, (until, reason) = self._bounds
+        if frame.cutoff > until:
             raise PeriodError(Problem(
-                f"the ledgers do not reach the cut-off of {frame.period.name}; their latest date is {last}",
-                column="--period", value=str(frame.cutoff), expected=f"a cut-off on or before {last}"))
-        if frame.period.end < first:
+                f"the cut-off of {frame.period.name} is beyond the days the ledgers record: {reason}",
+                column="--period", value=str(frame.cutoff), expected=f"a cut-off on or before {until}"))
+        if declared is not None and frame.period.start < declared[0]:
+            first, name, file = declared
             raise PeriodError(Problem(
-                f"the ledgers start after {frame.period.name}; their earliest date is {first}",
+                f"{frame.period.name} starts before {file} records days "
+                f"(from {first}, sources.{name}.dates.from in figures.yaml)",
+                column="--period", value=frame.period.name, expected=f"a period starting on or after {first}"))
+        if earliest is not None and frame.period.end < earliest:
+            raise PeriodError(Problem(
+                f"the ledgers start after {frame.period.name}; their earliest date is {earliest}",
                 column="--period", value=frame.period.name))
         return frame
 
@@ -64,7 +89,10 @@ def load_project(root: Path | str = ".", registry_file: str = "figures.yaml", ca
     """
     root = Path(root)
     registry = load_registry(root / registry_file)
-    return Project(root, registry, load_sources(registry, cache_dir=root / CACHE_DIR if cache else None))
+    ledgers = load_sources(registry, cache_dir=root / CACHE_DIR if cache else None)
+    project = Project(root, registry, ledgers)
+    check_ledgers(ledgers, project.today)
+    return project
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@
 # at once; `PdfJob.result()` waits and gives the FontReport `write_pdf` would have given, or raises
 # the exception it would have raised.  The helper writes the PDF itself.  Where the helper cannot
 # start or dies, or `write_pdf` has been replaced, the job runs `write_pdf` in this process
-# instead, so the outcome is the same either way.  One helper serves the whole process, a page at
-# a time, and ends with it (killed when idle, reaped, never left a zombie).
+# instead, so the outcome is the same either way.  Up to HELPERS helpers (one per core, at most two)
+# serve the whole process, each a page at a time, so a build's documents render side by side; they
+# end with it (killed when idle, reaped, never left a zombie).
 
 from __future__ import annotations
 
@@ -124,11 +125,13 @@ class _Helper:
         self.broken = False
         self.answered = 0  # pages the helper has answered
         self.in_flight = False  # a page sent and not yet answered
+        self.queued = 0  # pages handed to this helper and not yet settled
         threading.Thread(target=self._feed, name="pdf-helper", daemon=True).start()
 
     def _feed(self) -> None:
         while (job := self.jobs.get()) is not None:
             if self.broken:
+                self.queued -= 1
                 job.settle(("here",))
                 continue
             self.in_flight = True
@@ -140,6 +143,7 @@ class _Helper:
                 self.broken = True
                 outcome = ("here",)
             self.in_flight = False
+            self.queued -= 1
             job.settle(outcome)
 
     def close(self, kill: bool = False) -> None:
@@ -159,53 +163,58 @@ class _Helper:
 
 
 _lock = threading.Lock()
-_helper: _Helper | None = None
+#: Helpers a process keeps: one per core (at most two), so a build's documents render side by side.
+HELPERS = max(1, min(2, os.cpu_count() or 1))
+_helpers: list[_Helper] = []
 _given_up = False  # a helper died before its first answer: this process renders here from now on
-_inherited: list[_Helper] = []  # a forked child's copy of its parent's helper, never to be reaped here
+_inherited: list[_Helper] = []  # a forked child's copies of its parent's helpers, never to be reaped here
 
 
-def _current(start: bool) -> _Helper | None:
-    """The running helper (started if `start`), or None where there is none or it cannot start."""
-    global _helper, _given_up
+def _running(start: bool) -> list[_Helper]:
+    """The running helpers (started up to HELPERS if `start`); empty where none can start."""
+    global _given_up
     with _lock:
-        if _helper is not None and (_helper.pid != os.getpid() or _helper.broken):
-            if _helper.pid == os.getpid():
-                _given_up = _given_up or not _helper.answered
-                _helper.close()
-            else:  # a forked child does not share its parent's helper
-                _inherited.append(_helper)
-            _helper = None
-        if _helper is None and start and not _given_up:
+        for helper in list(_helpers):
+            if helper.pid != os.getpid():  # a forked child does not share its parent's helpers
+                _inherited.append(helper)
+                _helpers.remove(helper)
+            elif helper.broken:
+                _given_up = _given_up or not helper.answered
+                helper.close()
+                _helpers.remove(helper)
+        while start and not _given_up and len(_helpers) < HELPERS:
             try:
-                _helper = _Helper()
+                _helpers.append(_Helper())
             except Exception:  # no interpreter to start, no pipes, no threads: render here
                 _given_up = True
-        return _helper
+        return list(_helpers)
 
 
 def prestart() -> None:
-    """Start the helper now, so WeasyPrint is loaded by the time a page is ready; cheap, idempotent."""
-    _current(start=True)
+    """Start the helpers now, so WeasyPrint is loaded by the time a page is ready; cheap, idempotent."""
+    _running(start=True)
 
 
 def submit(html: str, path: Path, base_url: Path) -> PdfJob:
-    """Hand one page to the helper (starting it if need be); `write_pdf`'s arguments."""
+    """Hand one page to the least busy helper (starting them if need be); `write_pdf`'s arguments."""
     job = PdfJob(html, path, base_url)
     # write_pdf replaced here (a test's stand-in, say) is not what the helper would run.
-    helper = _current(start=True) if pdf.write_pdf is write_pdf else None
-    if helper is None:
+    helpers = _running(start=True) if pdf.write_pdf is write_pdf else []
+    if not helpers:
         job.settle(("here",))
     else:
+        helper = min(helpers, key=lambda h: h.queued)
+        helper.queued += 1
         helper.jobs.put(job)
     return job
 
 
 def shutdown(kill: bool = False) -> None:
-    """Stop the helper and reap it; `kill` for one in the middle of a page that is not wanted."""
-    global _helper
+    """Stop the helpers and reap them; `kill` for ones in the middle of a page that is not wanted."""
     with _lock:
-        helper, _helper = _helper, None
-    if helper is not None and helper.pid == os.getpid():
+        helpers = [h for h in _helpers if h.pid == os.getpid()]
+        _helpers.clear()
+    for helper in helpers:
         helper.close(kill)
 
 

@@ -1,0 +1,1 @@
+"""Many units and periods at once: units of the county, planning, local and Dask execution."""

@@ -227,7 +227,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
                                               encoding="utf-8")
         target = out_root / timeframe.period.name
         result = BuildResult(timeframe, target, tuple(built), results, tuple(fonts), tuple(warnings))
-        _publish(result, staging, out_root, project.ledgers if record else None, say)
+        publish(result, staging, out_root, project.ledgers if record else None, say)
     except BaseException as exc:
         try:
             _settle_pdfs(jobs, at, exc)
@@ -239,7 +239,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     return result
 
 
-def _publish(result: BuildResult, staging: Path, out_root: Path, ledgers: Mapping | None,
+def publish(result: BuildResult, staging: Path, out_root: Path, ledgers: Mapping | None,
              say: Callable[[str], None]) -> None:
     """Record the build, then swap its folder in, under the output folder's lock: a folder in
     output/ is always one the build ledger knows.  A ledger that cannot be written stops the build

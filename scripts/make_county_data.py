@@ -65,6 +65,8 @@ def _rows(ledger, index: int, township: str, renames: dict[str, str]) -> list[li
             text = _cell(cells[column], column_spec.type)
             if index > 0 and column.endswith("编号") and text:
                 text = f"T{index + 1:02d}{text}"
+            if index > 0 and column == "身份证号" and text:  # a person lives in one township
+                text = f"9999{index + 1:02d}{text[6:]}"  # region 9999xx does not exist either
             if column == "村" or column_spec.type == "str":  # categories other than 村 stay as declared
                 for old, new in renames.items():
                     text = text.replace(old, new)

@@ -108,6 +108,8 @@ def test_a_household_counted_in_two_townships_fails_the_county_and_spares_the_to
     first = lines[1].split(",")  # a person of 龙下乡 whose household is also entered in 城厢镇
     other = next(line.split(",") for line in lines if line.startswith("城厢镇,"))
     other[header.index("户编号")] = first[header.index("户编号")]
+    person_id = header.index("身份证号")
+    other[person_id] = "999998" + other[person_id][6:]  # a new person, so only the household repeats
     lines.append(",".join(other[:1] + [other[1] + "X"] + other[2:]))
     population.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out"

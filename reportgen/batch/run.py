@@ -11,19 +11,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from reportgen import output_folder
 from reportgen.batch.executors import executor_for
 from reportgen.batch.plan import Job, plan
 from reportgen.batch.progress import BatchProgress
 from reportgen.batch.rollup import rollup_checks, township_values
 from reportgen.batch.units import COUNTY, TOWNSHIP, Unit, check_units, declared_units, project_for
 from reportgen.batch.work import Bundle, JobOutput
-from reportgen.build import STAGING_PREFIX, BuildResult, BuiltDocument, _swap_in, recover
+from reportgen.build import BuildResult, BuiltDocument, publish
 from reportgen.engine.figures import FigureSet
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import EXIT_CHECK, EXIT_OK, ReportgenError
@@ -131,14 +131,15 @@ class _Client:
 def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, record: bool = True) -> BuildResult:
     """Write one unit's files into a staging folder, swap it in whole, and record it in the ledger."""
     from reportgen.audit import listing
-    from reportgen.audit.ledger import record_build, sha256_of
+    from reportgen.audit.ledger import sha256_of
 
     period = job.timeframe.period.name
     parent = out_root / period if job.unit.folder else out_root
     target = parent / (job.unit.folder or period)
-    parent.mkdir(parents=True, exist_ok=True)
-    recover(parent)
-    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{target.name}-", dir=parent))
+    output_folder.ensure_folder(parent, create=True)
+    say = lambda _msg: None  # noqa: E731 - the batch shows progress itself
+    held = output_folder.Staging(parent, target.name, say)
+    staging = held.path
     try:
         built = []
         for doc in output.documents:
@@ -159,11 +160,17 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
             payload["charts"] = output.charts
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
-        _swap_in(staging, target)
+        result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts),
+                             tuple(output.warnings))
+        ledgers = project.ledgers if record else None
+        if parent == out_root:
+            publish(result, staging, out_root, ledgers, say)
+        else:  # a unit's folder swaps in under its period folder's lock too, where recovery runs
+            with output_folder.locked(parent, say):
+                publish(result, staging, out_root, ledgers, say)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts), tuple(output.warnings))
-    if record:
-        record_build(out_root / "ledger.sqlite", result, project.ledgers)
+    finally:
+        held.release()
     return result

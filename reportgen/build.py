@@ -240,7 +240,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
 
 
 def publish(result: BuildResult, staging: Path, out_root: Path, ledgers: Mapping | None,
-             say: Callable[[str], None]) -> None:
+            say: Callable[[str], None]) -> None:
     """Record the build, then swap its folder in, under the output folder's lock: a folder in
     output/ is always one the build ledger knows.  A ledger that cannot be written stops the build
     before anything moved; a swap that fails takes the record back."""

@@ -101,16 +101,16 @@ def recover(out_root: Path) -> None:
 
 
 class Staging:
-    """A build's own staging folder in the output folder, held until `release()`."""
+    """A build's own staging folder in the output folder (or a unit's period folder), held until `release()`."""
 
-    def __init__(self, out_root: Path, period: str, say: Callable[[str], None]):
-        with locked(out_root, say):  # so no recovery sees it between its creation and its lock
-            recover(out_root)
+    def __init__(self, folder: Path, name: str, say: Callable[[str], None]):
+        with locked(folder, say):  # so no recovery sees it between its creation and its lock
+            recover(folder)
             try:
-                self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{period}-", dir=out_root))
+                self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}-", dir=folder))
             except OSError as exc:
                 raise InputError(Problem(f"cannot write in the output folder: {exc.strerror}",
-                                         file=str(out_root), column="--out")) from None
+                                         file=str(folder), column="--out")) from None
             self._fd: int | None = _open_folder(self.path)
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 

@@ -6,7 +6,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PERIOD ?= 2023H1
 DEB_PACKAGES := fonts-noto-cjk fonts-lxgw-wenkai texlive-lang-chinese libharfbuzz-subset0 \
-	libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils libreoffice-writer-nogui
+	libpango-1.0-0 libpangoft2-1.0-0 fontconfig poppler-utils libreoffice-writer-nogui \
+	chromium nodejs npm
+# Packages whose program on PATH is as good (Node.js and npm from another Debian source, say):
+# package:program.
+DEB_PROGRAMS := nodejs:node npm:npm chromium:chromium
+AXE := node_modules/axe-core/axe.min.js
 STAMP_DEB := $(VENV)/.deb-packages
 STAMP_PY := $(VENV)/.installed
 
@@ -48,11 +53,17 @@ bench: setup
 	$(PY) bench/figures.py
 	$(PY) bench/report.py
 	$(PY) bench/check.py
+	$(PY) bench/typeset.py
 
 data: setup
 	$(PY) scripts/make_demo_data.py
 
-setup: $(STAMP_DEB) $(STAMP_PY)
+setup: $(STAMP_DEB) $(STAMP_PY) $(AXE)
+
+# axe-core for the accessibility test, into ./node_modules at the version package-lock.json pins.
+$(AXE): package.json package-lock.json | $(STAMP_DEB)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(STAMP_PY): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
@@ -64,7 +75,10 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP_DEB): | $(VENV)/bin/python
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+		prog=$$(for m in $(DEB_PROGRAMS); do [ "$${m%%:*}" = $$p ] && echo $${m#*:}; done); \
+		[ -n "$$prog" ] && command -v $$prog >/dev/null && continue; \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -z "$$missing" ]; then touch $@; \
 	elif [ "$$(id -u)" = 0 ]; then \
 		echo "Installing Debian packages: $$missing"; \

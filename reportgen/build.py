@@ -102,9 +102,17 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
     templates = resources.find(spec.template, project.root).parent  # the project's, else the shipped
+    context = document_context(project, timeframe, name)
     text = templating.render(templates, spec.template, figures, project.registry.report,
-                             timeframe.words(), document_context(project, timeframe, name))
+                             timeframe.words(), context)
     document = document_model.parse(text, f"templates/{spec.template}")
+    if any(isinstance(block, document_model.Chart) for block in document.blocks):
+        from reportgen.documents.charts import CHARTS, draw_charts
+
+        document = draw_charts(project, timeframe, document, context.get("breakdown"))
+        for block in document.blocks:
+            for fid in CHARTS[block.name].figures if isinstance(block, document_model.Chart) else ():
+                recorder[fid]  # a chart uses its figures as much as the text does
     return with_form(project, timeframe, name, document), tuple(recorder.used)
 
 
@@ -258,6 +266,10 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
                      "sha256": dict(d.sha256)}
             for d in built
         }
+        if any(isinstance(b, document_model.Chart) for _, doc, _ in rendered for b in doc.blocks):
+            from reportgen.documents.charts import charts_listing
+
+            payload["charts"] = charts_listing({name: doc for name, doc, _ in rendered})
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
         target = out_root / timeframe.name

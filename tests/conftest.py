@@ -35,6 +35,17 @@ def h1_build(repo_project, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def variant_builds(repo_project, tmp_path_factory):
+    """Every default variant built once for the session: ({period: BuildResult}, progress messages)."""
+    from reportgen.batch.variants import DEFAULT_VARIANTS, build_variants
+
+    out = tmp_path_factory.mktemp("variants")
+    messages: list[str] = []
+    results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
+    return {r.timeframe.name: r for r in results}, messages
+
+
+@pytest.fixture(scope="session")
 def county_root(tmp_path_factory):
     """A small synthetic county (3 townships) written by scripts/make_county_data.py."""
     import importlib.util

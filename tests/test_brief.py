@@ -1,4 +1,4 @@
-"""The figures brief: one page, per-village rows that add up, and the report's figures worded alike."""
+"""The figures brief: its tables on one page, per-village rows that add up, and the report's figures worded alike."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ def _documents(h1_build):
     return {d.name: d for d in h1_build.documents}
 
 
-def test_brief_is_one_page(h1_build):
+def test_brief_tables_fill_page_one_and_its_charts_follow(h1_build):
     brief = _documents(h1_build)["brief"]
-    info = subprocess.run(["pdfinfo", str(h1_build.folder / brief.files["pdf"])], capture_output=True,
-                          text=True, check=True).stdout
-    assert re.search(r"^Pages:\s+1$", info, re.M)
+    pdf = str(h1_build.folder / brief.files["pdf"])
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1)) <= 3
+    page_one = subprocess.run(["pdftotext", "-f", "1", "-l", "1", pdf, "-"], capture_output=True, text=True,
+                              check=True).stdout
+    assert "合计" in page_one and "图1" not in page_one
 
 
 def test_brief_and_report_word_every_shared_figure_alike(h1_build):

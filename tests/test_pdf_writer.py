@@ -174,7 +174,7 @@ def test_html_escapes_text_and_breaks_a_long_title():
     assert "<title>关于&lt;甲&gt;&amp;乙的专项工作报告</title>" in html
     assert '<h2 class="h1">一、&lt;总体&gt;</h2>' in html
     assert '<span class="lead">&lt;b&gt;</span>a &amp; b' in html
-    assert "<td>&lt;x&gt;</td><td>1 &amp; 2</td>" in html
+    assert '<th scope="row">&lt;x&gt;</th><td class="num">1 &amp; 2</td>' in html
     assert "<b>" not in html
 
 

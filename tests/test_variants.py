@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from reportgen import zhnum
-from reportgen.batch.variants import DEFAULT_VARIANTS, build_variants
+from reportgen.batch.variants import DEFAULT_VARIANTS
 from reportgen.build import render_document
 from reportgen.engine.config import QuarterWindow
 from reportgen.engine.figures import compute
@@ -17,11 +17,8 @@ MEETINGS = ("2023H1", "2023@2024-01-15")
 
 
 @pytest.fixture(scope="module")
-def variants(repo_project, tmp_path_factory):
-    out = tmp_path_factory.mktemp("variants")
-    messages = []
-    results = build_variants(repo_project, DEFAULT_VARIANTS, out, progress=messages.append)
-    return {r.timeframe.name: r for r in results}, messages
+def variants(variant_builds):
+    return variant_builds  # built once for the session (conftest), shared with tests/test_typeset.py
 
 
 def _report_text(result) -> str:

@@ -18,6 +18,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 500_000      # some 700 pages
 MAX_TABLE_CELLS = 200_000
 _TABLE_ROW = re.compile(r"\S {2,}\S")
+# LibreOffice and reportgen's PDF set a fifth of an em between 汉字 and digits or letters, which
+# pdftotext reads as a space: "128 户 233 人" is the 128户233人 of the DOCX.
+_HAN_ALNUM_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) (?=[\u4e00-\u9fff])")
 _PAGE_NUMBER = re.compile(r"^\s*[—–\-－]+\s*\d{1,4}\s*[—–\-－]+\s*$|^\s*\d{1,4}\s*$")
 _MARKDOWN = re.compile(r"^\s{0,3}(?:#{1,6}\s+|[-*+]\s+|>\s?)|\*\*|__")
 
@@ -151,7 +154,7 @@ def _read_pdf(path: Path) -> tuple[TextBlock, ...]:
         if lines and _PAGE_NUMBER.match(lines[-1]):
             lines = "\n".join(lines[:-1]).rstrip().splitlines()
         for line in lines:
-            body = line.strip()
+            body = _HAN_ALNUM_SPACE.sub("", line.strip())
             if _TABLE_ROW.search(body):
                 flush()
                 table += not in_table

@@ -156,6 +156,8 @@ def write_unit(project: Project, job: Job, output: JobOutput, out_root: Path, re
         payload["documents"] = {d.name: {"title": d.title, "files": dict(d.files),
                                          "figures_used": list(d.figures_used), "sha256": dict(d.sha256)}
                                 for d in built}
+        if output.charts:
+            payload["charts"] = output.charts
         (staging / "figures.json").write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
         result = BuildResult(job.timeframe, target, tuple(built), results, tuple(output.fonts),

@@ -59,6 +59,7 @@ class JobOutput:
     rollup_values: dict = field(default_factory=dict)  # what the county's roll-up needs of a township
     fonts: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    charts: dict = field(default_factory=dict)  # figures.json's "charts": document -> chart -> points
     error: str | None = None
     exit_code: int = 0
 
@@ -126,3 +127,6 @@ def _render(project: Project, job, out: JobOutput) -> None:
             files = {"docx": (Path(scratch) / "doc.docx").read_bytes(), "html": html.encode("utf-8"),
                      "pdf": (Path(scratch) / "doc.pdf").read_bytes()}
             out.documents.append(DocumentOutput(name, doc.title_block.title, files, used, doc.plain_text()))
+            from reportgen.documents.charts import charts_listing
+
+            out.charts.update(charts_listing({name: doc}))

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from reportgen.documents.forms import Form
 
 TITLE_KEYS = ("title", "subtitle", "date", "speaker", "salutation")
+TABLE_CAPTION = "Table:"  # a paragraph "Table: 表1　…" just before a table is its title (as in pandoc)
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,46 @@ class Paragraph:
 
 @dataclass(frozen=True)
 class Table:
-    """A simple grid: one header row, body rows of plain text cells."""
+    """A simple grid: one header row, body rows of plain text cells, and its title (表题) if any."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    caption: str | None = None
 
 
-Block = Heading | Paragraph | Table
+@dataclass(frozen=True)
+class ChartPoint:
+    """One number a chart draws: its series (a registry figure), the category and the figure."""
+
+    series: str  # figure id
+    category: str  # 1月 … or a village
+    cutoff: str  # the cut-off the figure was computed at (ISO date)
+    value: float | int
+    wording: str  # as the chart labels it, e.g. 127户
+    provenance: dict = field(default_factory=dict, compare=False)  # as figures.json gives every figure
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart the template asks for by name (`![图题](chart:NAME)`); drawn by documents.charts.
+
+    Until drawn it has only its name and caption; drawn, it has its alt text, the SVG (HTML and
+    PDF), the 300-dpi PNG (DOCX) and every number it draws.
+    """
+
+    name: str
+    caption: str
+    alt: str = ""
+    svg: str = ""
+    png: bytes = b""
+    points: tuple[ChartPoint, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.caption
+
+
+Block = Heading | Paragraph | Table | Chart
 
 
 @dataclass(frozen=True)
@@ -86,6 +120,8 @@ class Document:
         lines += [line for part in parts.opening for line in part.lines()]
         for block in self.blocks:
             if isinstance(block, Table):
+                if block.caption:
+                    lines.append(block.caption)
                 lines.append(" ".join(block.header))
                 lines.extend(" ".join(row) for row in block.rows)
             else:
@@ -158,6 +194,17 @@ def _inline_runs(token) -> tuple[Run, ...]:
     return tuple(merged)
 
 
+def _chart(token, source: str) -> Chart | None:
+    """A paragraph that is only `![图题](chart:NAME)` asks for a chart."""
+    children = [c for c in token.children or () if not (c.type == "text" and not c.content.strip())]
+    if len(children) != 1 or children[0].type != "image":
+        return None
+    src = children[0].attrGet("src") or ""
+    if not src.startswith("chart:") or not src[6:]:
+        raise TemplateError(f"{source}: image {src!r}: only charts can be shown, as ![图题](chart:NAME)")
+    return Chart(src[6:], children[0].content.strip())
+
+
 def _inline_text(token) -> str:
     return "".join(r.text for r in _inline_runs(token))
 
@@ -176,7 +223,7 @@ def parse(text: str, source: str = "<template>") -> Document:
             blocks.append(Heading(level, _inline_text(tokens[i + 1])))
             i += 3
         elif tok.type == "paragraph_open":
-            blocks.append(Paragraph(_inline_runs(tokens[i + 1])))
+            blocks.append(_chart(tokens[i + 1], source) or Paragraph(_inline_runs(tokens[i + 1])))
             i += 3
         elif tok.type == "table_open":
             header: list[str] = []
@@ -200,12 +247,18 @@ def parse(text: str, source: str = "<template>") -> Document:
                     else:
                         rows.append(tuple(current))
                 i += 1
-            blocks.append(Table(tuple(header), tuple(rows)))
+            caption = None
+            if blocks and isinstance(blocks[-1], Paragraph) and blocks[-1].text.startswith(TABLE_CAPTION):
+                caption = blocks.pop().text[len(TABLE_CAPTION):].strip()
+            blocks.append(Table(tuple(header), tuple(rows), caption))
             i += 1
         elif tok.type in ("hr", "softbreak"):
             i += 1
         else:
             line = (tok.map[0] + 1) if tok.map else "?"
             raise TemplateError(f"{source}: body line {line}: unsupported markup {tok.type!r}")
+    for block in blocks:
+        if isinstance(block, Paragraph) and block.text.startswith(TABLE_CAPTION):
+            raise TemplateError(f"{source}: {block.text[:30]!r}: a table title must stand just before its table")
     title_block = TitleBlock(**{k: (str(v) if v is not None else None) for k, v in meta.items()})
     return Document(title_block, tuple(blocks))

@@ -356,3 +356,26 @@ def compute_breakdown(registry: Registry, ledgers: Mapping[str, Ledger], timefra
             table.setdefault(group, {})[fid] = Figure(fid, spec.label, spec.unit, value,
                                                       _wording_style(spec), prov)
     return table
+
+
+def compute_figures(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timeframe,
+                    figure_ids: tuple[str, ...] | list[str]) -> dict[str, Figure]:
+    """Only the given ledger figures for a timeframe (a chart's monthly points): id -> Figure."""
+    figures: dict[str, Figure] = {}
+    for fid in figure_ids:
+        spec = registry.figures[fid]
+        if spec.kind != "ledger":
+            raise FigureError(Problem("cannot be computed alone", column=f"figures.{fid}",
+                                      expected="a ledger figure"))
+        ledger = ledgers[spec.source]
+        rows = select_rows(spec, ledger, timeframe)
+        value = _measure(fid, spec, rows, ledger, timeframe)
+        start, end, _ = timeframe.window(spec.window)
+        prov = Provenance("ledger", source=spec.source, file=f"data/{ledger.spec.file}", where=spec.where,
+                          numerator=spec.numerator, measure=spec.measure, column=spec.column,
+                          window=spec.window if isinstance(spec.window, str) else "quarters",
+                          window_start=start.isoformat() if start else None,
+                          window_end=end.isoformat() if end else None, rows=len(rows),
+                          data_sha256=ledger.sha256)
+        figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
+    return figures

@@ -12,7 +12,8 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.shared import Emu, Length, Pt
 
-from reportgen.documents.model import TITLE_KEYS, Document, Heading, Paragraph, Table
+from reportgen.documents.model import TITLE_KEYS, Chart, Document, Heading, Paragraph, Table
+from reportgen.documents.writers.docx_figures import align_table, write_caption, write_chart
 from reportgen.documents.writers.docx_forms import form_styles, write_form_parts
 from reportgen.documents.writers.docx_reference import open_reference
 from reportgen.documents.writers.docx_styles import (
@@ -54,6 +55,8 @@ def write_docx(
             write_paragraph(doc, block)
         elif isinstance(block, Table):
             write_table(doc, block)
+        elif isinstance(block, Chart):
+            write_chart(doc, block)
         else:
             raise TypeError(f"unknown block type {type(block).__name__}")
     if form is not None:
@@ -90,6 +93,8 @@ def iter_texts(document: Document) -> Iterator[tuple[str, str]]:
             yield f"title block {key}", value
     for n, block in enumerate(document.blocks, start=1):
         if isinstance(block, Table):
+            if block.caption:
+                yield f"block {n} (table title)", block.caption
             for cells in (block.header, *block.rows):
                 for cell in cells:
                     yield f"block {n} (table cell)", cell
@@ -155,11 +160,18 @@ def write_paragraph(doc, paragraph: Paragraph) -> None:
 
 
 def column_widths(rows, points: float, total: Length) -> list[Length]:
-    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`."""
-    def ems(text: str) -> float:
-        return sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text) + 1  # one em of cell padding
+    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`.
 
-    need = [max(ems(cells[n]) if n < len(cells) else 1 for cells, _ in rows)
+    A header cell may wrap onto two lines, so it asks for half its width; LibreOffice sets a fifth
+    of an em between 汉字 and digits, so each such change asks for a quarter em more.
+    """
+    def ems(text: str, header: bool) -> float:
+        width = sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text)
+        width += 0.25 * len(re.findall(r"(?<=[\u4e00-\u9fff])[0-9]|(?<=[0-9])[\u4e00-\u9fff]", text))
+        return (width / 2 if header else width) + 1  # one em of cell padding
+
+    need = [max(ems(cells[n], style is TABLE_STYLES["header"]) if n < len(cells) else 1
+                for cells, style in rows)
             for n in range(max(len(cells) for cells, _ in rows))]
     scale = total / (sum(need) * Pt(points))
     return [Emu(int(n * Pt(points) * scale)) for n in need]
@@ -173,6 +185,8 @@ def write_table(doc, table: Table) -> None:
     width = max((len(cells) for cells, _ in rows), default=0)
     if not width:
         return
+    if table.caption:
+        write_caption(doc, table.caption, keep_with_next=True)
     grid = doc.add_table(rows=len(rows), cols=width)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -193,6 +207,7 @@ def write_table(doc, table: Table) -> None:
     if table.header:
         trPr = grid.rows[0]._tr.get_or_add_trPr()
         trPr.append(OxmlElement("w:tblHeader"))
+    align_table(grid, table)
 
 
 def set_core_properties(doc, document: Document, created: dt.datetime | None) -> None:

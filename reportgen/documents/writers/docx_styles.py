@@ -70,6 +70,7 @@ TITLE_BLOCK_STYLES = {
 TABLE_STYLES = {
     "header": ("Table Header", Look(HEITI, 14, "center", False, snap_to_grid=False, line=400)),
     "cell": ("Table Text", Look(FANGSONG, 14, "center", False, snap_to_grid=False, line=400)),
+    "caption": ("Caption Title", Look(HEITI, 14, "center", False, snap_to_grid=False)),
 }
 
 

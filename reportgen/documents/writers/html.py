@@ -9,6 +9,8 @@ Element and class names (style.css keys on the classes):
     p.salutation        "各位代表：", flush left     h2.h1 / h3.h2 / h4.h3             heading levels 1-3
     p.p                 body paragraph (仿宋)        p.p.noindent                     no first-line indent
     span.lead           lead sentence (楷体)         table.table                      a simple grid
+    caption             table title (表题)           th.num / td.num                  a number column
+    figure.chart        a chart (SVG, alt text)       figcaption                       its title (图题)
 
 The title is the page's only h1 and the headings sit one level below it, so WeasyPrint's PDF
 outline (bookmarks) nests them under the title.  Output is a pure function of its input.
@@ -16,11 +18,13 @@ outline (bookmarks) nests them under the title.  Output is a pure function of it
 
 from __future__ import annotations
 
+import base64
+import re
 from html import escape
 from pathlib import Path
 
 from reportgen import resources
-from reportgen.documents.model import Document, Heading, Paragraph, Table
+from reportgen.documents.model import Chart, Document, Heading, Paragraph, Table
 from reportgen.errors import InputError, Problem
 
 #: The shipped style.css (package data, or templates/ of a checkout): the GB/T 9704 page in CSS.
@@ -66,17 +70,51 @@ def _heading(block: Heading) -> str:
     return f'<{tag} class="h{level}">{_text(block.text)}</{tag}>'
 
 
+# --- Tables and charts -----------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[-+]?\d")
+_NUM = ' class="num"'
+
+
+def numeric_columns(table: Table) -> list[bool]:
+    """Columns whose every body cell states a number (or "—"): set right-aligned."""
+    width = max([len(table.header), *(len(row) for row in table.rows)], default=0)
+    return [bool(table.rows) and n > 0 and all(
+        n < len(row) and (_NUMBER.match(row[n]) or row[n] == "—") for row in table.rows)
+        for n in range(width)]
+
+
 def _table(block: Table) -> str:
+    """A table with its title as caption, column headers and row headers (th with scope)."""
+    numeric = numeric_columns(block)
     out = ['<table class="table">']
+    if block.caption:
+        out.append(f"<caption>{_text(block.caption)}</caption>")
     if block.header:
-        cells = "".join(f"<th>{_text(c)}</th>" for c in block.header)
+        cells = "".join(f'<th scope="col"{_NUM if numeric[n] else ""}>{_text(c)}</th>'
+                        for n, c in enumerate(block.header))
         out.append(f"<thead><tr>{cells}</tr></thead>")
     out.append("<tbody>")
     for row in block.rows:
-        cells = "".join(f"<td>{_text(c)}</td>" for c in row)
-        out.append(f"<tr>{cells}</tr>")
+        cells = []
+        for n, c in enumerate(row):
+            if n == 0:
+                cells.append(f'<th scope="row">{_text(c)}</th>')
+            else:
+                cells.append(f'<td{_NUM if numeric[n] else ""}>{_text(c)}</td>')
+        out.append(f"<tr>{''.join(cells)}</tr>")
     out.append("</tbody></table>")
     return "\n".join(out)
+
+
+def _chart(block: Chart) -> str:
+    """A drawn chart: the SVG inline as an image with its alt text, the 图题 below it."""
+    if not block.svg:
+        raise ValueError(f"chart {block.name!r} was never drawn (documents.charts.draw_charts)")
+    data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
+    return (f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" '
+            f'alt="{escape(block.alt, quote=True)}">'
+            f"<figcaption>{_text(block.caption)}</figcaption></figure>")
 
 
 def form_parts(document: Document) -> tuple[list[str], list[str], list[str]]:
@@ -128,6 +166,8 @@ def render_html(document: Document, css_path: Path | None = None) -> str:
             body.append(_heading(block))
         elif isinstance(block, Table):
             body.append(_table(block))
+        elif isinstance(block, Chart):
+            body.append(_chart(block))
         else:  # pragma: no cover - the model has no other block
             raise TypeError(f"cannot render block {block!r}")
 

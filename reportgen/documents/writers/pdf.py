@@ -248,6 +248,10 @@ def write_pdf(html: str, path: Path, base_url: Path) -> FontReport:
     os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
     from weasyprint import HTML  # heavy; kept out of module import
 
+    from reportgen.documents.writers.pdf_lines import set_lines
+
+    html = set_lines(html)
+
     logger = logging.getLogger("weasyprint")
     handler = _Collect()
     old_level = logger.level

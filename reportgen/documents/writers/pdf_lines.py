@@ -1,0 +1,306 @@
+"""Body paragraphs of the HTML page set into justified lines for the PDF (W3C clreq line adjustment).
+
+WeasyPrint stretches only spaces, so a Chinese line that holds half-width digits, or one broken
+early by a line-start rule, ends short of the measure.  Here each body paragraph and heading is
+broken into lines with the advance widths of the fonts fontconfig gives the PDF (read with
+fontTools), and every line but a paragraph's last is written as a block of its own whose
+letter-spacing makes it end exactly at the right edge of the text block:
+
+- the grid: 28 full-width characters fill the 156 mm measure (the −0.21 pt of style.css);
+- kinsoku: no 。，、）” … at a line start and no （“ … at a line end; a closing mark that would
+  start a line is pushed into the line above (squeezing it, as LibreOffice and Word keep it
+  there), failing that a character is carried down;
+- digits, Latin letters and the signs inside a number (2023, 13.38, 87.25%) are never split;
+- of two adjacent full-width marks (）。 。“ ”，) the first is set half width, as Word and WPS do;
+- a fifth of an em between 汉字 and digits or Latin letters, as LibreOffice sets the DOCX, so both
+  break their lines alike and the PDF has the DOCX's pages.
+
+The characters and their order are unchanged, so pdftotext reads the same text back.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import os
+import re
+import struct
+from dataclasses import dataclass
+from html import escape, unescape
+
+from reportgen.documents.writers.pdf import FONTS_CONF, _fc_escape, _fc_match_here
+
+MEASURE_PT = 156 / 25.4 * 72  # the text block: 156 mm
+FONT_SIZE_PT = 16.0  # 3号: body and headings
+BASE_SPACING_PT = -0.21  # style.css letter-spacing on p and headings: 28 characters a line
+INDENT_PT = 2 * MEASURE_PT / 28  # two characters of the grid
+FALLBACK_FAMILY = "Noto Serif CJK SC"  # what fonts.conf gives a character FandolFang lacks
+AUTOSPACE_EMS = 0.2  # between 汉字 and digits or Latin letters
+MAX_SQUEEZE_PT = -2.0  # the tightest spacing a line may take to keep a closing mark
+
+NO_LINE_START = set("。，、；：？！）”’》〉」』】〕·％%.,;:?!)]}")
+NO_LINE_END = set("（“‘《〈「『【〔([{")
+# Full-width marks whose glyph sits in one half of the em box (centred ones such as ？！ are not).
+CLOSING_MARKS = set("。，、；：）”’》〉」』】〕")
+OPENING_MARKS = set("（“‘《〈「『【〔")
+_UNSPLIT = re.compile(r"[0-9A-Za-z.%·\-+/]")  # runs of these stay on one line
+
+# Which family each element of html.py is set in (style.css says the same).
+_BLOCK = re.compile(
+    r'<(?P<tag>p|h2|h3|h4) class="(?P<cls>p|p noindent|h1|h2|h3)">(?P<body>.*?)</(?P=tag)>', re.S
+)
+_LEAD = re.compile(r'<span class="lead">(.*?)</span>', re.S)
+_FAMILY = {"p": "仿宋_GB2312", "p noindent": "仿宋_GB2312", "h1": "黑体", "h2": "楷体_GB2312",
+           "h3": "仿宋_GB2312"}
+LEAD_FAMILY = "楷体_GB2312"
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """One character as set: its text, family, whether a lead run holds it, advance in points."""
+
+    char: str
+    family: str
+    lead: bool
+    advance: float
+
+
+@functools.cache
+def _font_file(family: str) -> tuple[str, int]:
+    """The font file and face index fontconfig (with templates/fonts.conf) gives `family`."""
+    saved = os.environ.get("FONTCONFIG_FILE")
+    os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    try:
+        answer = _fc_match_here([f"{_fc_escape(family)}:lang=zh-cn"])[0]
+    finally:
+        if saved is None:
+            os.environ.pop("FONTCONFIG_FILE", None)
+        else:
+            os.environ["FONTCONFIG_FILE"] = saved
+    if answer is None:
+        import subprocess
+
+        answer = subprocess.run(
+            ["fc-match", "--format=%{family[0]}\t%{style[0]}\t%{file}\t%{index}", f"{family}:lang=zh-cn"],
+            capture_output=True, text=True, check=True, env={**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)},
+        ).stdout
+        path, index = answer.split("\t")[2:4]
+        return path, int(index)
+    path = answer.split("\t")[2]
+    index = 0
+    if path.lower().endswith((".ttc", ".otc")):
+        index = _collection_index(path, family)
+    return path, index
+
+
+def _collection_index(path: str, family: str) -> int:
+    """The face of a collection that fontconfig means for `family` (its SC face for zh-CN)."""
+    from fontTools.ttLib import TTCollection
+
+    with TTCollection(path, lazy=True) as collection:
+        for index, font in enumerate(collection.fonts):
+            name = font["name"].getDebugName(1) or ""
+            if name.endswith(" SC"):
+                return index
+    return 0
+
+
+class FontMetrics:
+    """Advance widths of one font face, read straight from its cmap (format 4) and hmtx tables.
+
+    Only the characters asked for are looked up, so a 65 000-glyph CJK collection costs
+    milliseconds instead of the seconds fontTools takes to name every glyph.
+    """
+
+    def __init__(self, path: str, index: int) -> None:
+        from fontTools.ttLib import TTFont
+
+        with TTFont(path, fontNumber=index, lazy=True) as font:
+            self.upm = font["head"].unitsPerEm
+            self.long_metrics = font["hhea"].numberOfHMetrics
+            self.hmtx = bytes(font.reader["hmtx"])
+            cmap = bytes(font.reader["cmap"])
+        self.segments = self._bmp_segments(cmap)
+
+    @staticmethod
+    def _bmp_segments(cmap: bytes):
+        """(ends, starts, deltas, range offsets, their position, table) of the (3,1) or (0,3) subtable."""
+        count = struct.unpack_from(">H", cmap, 2)[0]
+        offsets = {struct.unpack_from(">HH", cmap, 4 + 8 * n): struct.unpack_from(">I", cmap, 8 + 8 * n)[0]
+                   for n in range(count)}
+        base = offsets.get((3, 1), offsets.get((0, 3)))
+        if base is None or struct.unpack_from(">H", cmap, base)[0] != 4:
+            raise ValueError("the font has no Unicode BMP cmap (format 4)")
+        segs = struct.unpack_from(">H", cmap, base + 6)[0] // 2
+        ends = struct.unpack_from(f">{segs}H", cmap, base + 14)
+        starts = struct.unpack_from(f">{segs}H", cmap, base + 16 + 2 * segs)
+        deltas = struct.unpack_from(f">{segs}h", cmap, base + 16 + 4 * segs)
+        where = base + 16 + 6 * segs
+        range_offsets = struct.unpack_from(f">{segs}H", cmap, where)
+        return ends, starts, deltas, range_offsets, where, cmap
+
+    def glyph(self, code: int) -> int:
+        """The glyph id of a BMP code point, 0 where the font has none."""
+        ends, starts, deltas, range_offsets, where, cmap = self.segments
+        n = bisect.bisect_left(ends, code)
+        if code > 0xFFFF or n >= len(ends) or starts[n] > code:
+            return 0
+        if range_offsets[n] == 0:
+            return (code + deltas[n]) & 0xFFFF
+        at = where + 2 * n + range_offsets[n] + 2 * (code - starts[n])
+        glyph = struct.unpack_from(">H", cmap, at)[0]
+        return (glyph + deltas[n]) & 0xFFFF if glyph else 0
+
+    def advance(self, char: str) -> float | None:
+        """The advance of `char` in ems, None where the font has no glyph for it."""
+        glyph = self.glyph(ord(char))
+        if not glyph:
+            return None
+        at = 4 * min(glyph, self.long_metrics - 1)
+        return struct.unpack_from(">H", self.hmtx, at)[0] / self.upm
+
+
+@functools.cache
+def metrics(family: str) -> FontMetrics:
+    """The metrics of the font fontconfig gives `family`."""
+    return FontMetrics(*_font_file(family))
+
+
+@functools.cache
+def advance(char: str, family: str) -> float:
+    """The advance of `char` in `family` at 3号, in points (the fallback font where it has none)."""
+    ems = metrics(family).advance(char)
+    if ems is None:
+        ems = metrics(FALLBACK_FAMILY).advance(char) or 1.0
+    return ems * FONT_SIZE_PT
+
+
+def _glyphs(body_html: str, family: str) -> list[Glyph]:
+    glyphs: list[Glyph] = []
+    pos = 0
+    for match in [*_LEAD.finditer(body_html), None]:
+        end = match.start() if match else len(body_html)
+        for char in unescape(body_html[pos:end]):
+            glyphs.append(Glyph(char, family, False, advance(char, family)))
+        if match:
+            for char in unescape(match.group(1)):
+                glyphs.append(Glyph(char, LEAD_FAMILY, True, advance(char, LEAD_FAMILY)))
+            pos = match.end()
+    return glyphs
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _gaps(glyphs: list[Glyph]) -> list[float]:
+    """What to add after each glyph when the next one follows on the same line, in points.
+
+    Half an em less for a mark followed by another full-width mark; AUTOSPACE_EMS more between a
+    汉字 and a digit or Latin letter (clreq: at most a quarter em; LibreOffice sets about a fifth).
+    """
+    gaps = [0.0] * len(glyphs)
+    for i in range(len(glyphs) - 1):
+        a, b = glyphs[i].char, glyphs[i + 1].char
+        if a in CLOSING_MARKS and (b in CLOSING_MARKS or b in OPENING_MARKS) or \
+                a in OPENING_MARKS and b in OPENING_MARKS:
+            gaps[i] = -glyphs[i].advance / 2
+        elif _is_han(a) and b.isascii() and b.isalnum() or a.isascii() and a.isalnum() and _is_han(b):
+            gaps[i] = AUTOSPACE_EMS * FONT_SIZE_PT
+    return gaps
+
+
+def _can_break(glyphs: list[Glyph], at: int) -> bool:
+    """May a line end before glyphs[at]?"""
+    before, after = glyphs[at - 1].char, glyphs[at].char
+    if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    if before == after and before in "—…":  # —— and …… are one mark
+        return False
+    return not (_UNSPLIT.match(before) and _UNSPLIT.match(after))
+
+
+@dataclass(frozen=True)
+class Line:
+    """glyphs[start:end] on one line; `spacing` in points after each character; `last` of its paragraph."""
+
+    start: int
+    end: int
+    spacing: float
+    last: bool
+
+
+def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
+    """Greedy lines on the grid, kinsoku kept; each full line's spacing fills the measure.
+
+    A line of n characters takes their advances, the gaps between them and n times the grid's
+    letter-spacing (WeasyPrint spaces the last character too); a full line's spacing is then
+    whatever brings its last character's right edge to the measure.
+    """
+    gaps = _gaps(glyphs)
+
+    def natural(first: int, stop: int) -> float:
+        return sum(g.advance for g in glyphs[first:stop]) + sum(gaps[first:stop - 1])
+
+    lines: list[Line] = []
+    start, n = 0, len(glyphs)
+    while start < n:
+        measure = MEASURE_PT - (indent if not lines else 0)
+        end = start + 1
+        while end < n and natural(start, end + 1) + BASE_SPACING_PT * (end + 1 - start) <= measure + 0.01:
+            end += 1
+        if end < n:
+            # Push in: closing marks that may not start the next line join this one, squeezed.
+            pushed = end
+            while pushed < n and glyphs[pushed].char in NO_LINE_START:
+                pushed += 1
+            squeeze = (measure - natural(start, pushed)) / max(pushed - start - 1, 1)
+            if pushed > end and (pushed == n or _can_break(glyphs, pushed)) and squeeze >= MAX_SQUEEZE_PT:
+                end = pushed
+            else:  # carry characters down until the break is allowed
+                while end - 1 > start and not _can_break(glyphs, end):
+                    end -= 1
+        if end >= n:
+            lines.append(Line(start, n, BASE_SPACING_PT, True))
+            break
+        spacing = (measure - natural(start, end)) / max(end - start - 1, 1)
+        lines.append(Line(start, end, spacing, False))
+        start = end
+    return lines
+
+
+def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
+    out: list[str] = []
+    lead = False
+    for i in range(line.start, line.end):
+        g = glyphs[i]
+        if g.lead != lead:
+            out.append('<span class="lead">' if g.lead else "</span>")
+            lead = g.lead
+        text = escape(g.char, quote=False)
+        if gaps[i] and i < line.end - 1:
+            text = f'<span class="gap" style="letter-spacing: {line.spacing + gaps[i]:.3f}pt">{text}</span>'
+        out.append(text)
+    if lead:
+        out.append("</span>")
+    classes = "line last" if line.last else "line"
+    return f'<span class="{classes}" style="letter-spacing: {line.spacing:.3f}pt">{"".join(out)}</span>'
+
+
+def set_block(cls: str, body_html: str) -> str:
+    """The inner HTML of one paragraph or heading as justified line blocks."""
+    glyphs = _glyphs(body_html, _FAMILY[cls])
+    if not glyphs:
+        return body_html
+    indent = INDENT_PT if cls in ("p", "h1", "h2", "h3") else 0.0
+    gaps = _gaps(glyphs)
+    return "".join(_line_html(glyphs, gaps, line) for line in break_lines(glyphs, indent))
+
+
+def set_lines(html: str) -> str:
+    """The page with every body paragraph and heading set line by line (class "set")."""
+    def replace(match: re.Match) -> str:
+        tag, cls = match["tag"], match["cls"]
+        return f'<{tag} class="{cls} set">{set_block(cls, match["body"])}</{tag}>'
+
+    return _BLOCK.sub(replace, html)

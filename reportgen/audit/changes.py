@@ -60,12 +60,15 @@ def base_figure(phrase: Phrase, previous: tuple[str, ...], figures: FigureSet) -
 
 def earlier_value(fid: str, change: Change, figures: FigureSet, year_ago: FigureSet | None, registry) -> float | None:
     """The value the change is measured against: the same figure a year earlier, or the figure
-    figures.yaml labels 年初 + the figure's label."""
+    figures.yaml labels 年初 (or 期初, for a period that opens the year) + the figure's label."""
     if change.baseline == "year":
         return year_ago[fid].value if year_ago is not None and fid in year_ago.figures else None
     if change.baseline == "year_start":
-        label = "年初" + registry.figures[fid].label
-        twin = next((other for other, spec in registry.figures.items() if spec.label == label), None)
+        labels = {"年初" + registry.figures[fid].label}
+        start = figures.timeframe.period.start
+        if (start.month, start.day) == (1, 1):  # the state before a period that opens the year is 年初
+            labels.add("期初" + registry.figures[fid].label)
+        twin = next((other for other, spec in registry.figures.items() if spec.label in labels), None)
         return figures[twin].value if twin in figures.figures else None
     return None
 

@@ -18,6 +18,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_TEXT_CHARS = 500_000      # some 700 pages
 MAX_TABLE_CELLS = 200_000
 _TABLE_ROW = re.compile(r"\S {2,}\S")
+_TABLE_TITLE = re.compile(r"^表\s*\d+\s")  # 表1　主要指标: the title above a table, not one of its rows
 # LibreOffice and reportgen's PDF set a fifth of an em between 汉字 and digits or letters, which
 # pdftotext reads as a space: "128 户 233 人" is the 128户233人 of the DOCX.
 _HAN_ALNUM_SPACE = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) (?=[\u4e00-\u9fff])")
@@ -142,6 +143,7 @@ def _read_pdf(path: Path) -> tuple[TextBlock, ...]:
     blocks: list[TextBlock] = []
     text, pages = "", []
     table, in_table = 0, False
+    header_next = False
 
     def flush():
         nonlocal text, pages
@@ -155,7 +157,11 @@ def _read_pdf(path: Path) -> tuple[TextBlock, ...]:
             lines = "\n".join(lines[:-1]).rstrip().splitlines()
         for line in lines:
             body = _HAN_ALNUM_SPACE.sub("", line.strip())
-            if _TABLE_ROW.search(body):
+            caption = bool(_TABLE_TITLE.match(body))
+            # The line under a 表题 is its table's header row, however narrow the gaps between cells.
+            header = header_next and not caption and len(line.split()) > 1
+            header_next = caption
+            if not caption and (header or _TABLE_ROW.search(body)):
                 flush()
                 table += not in_table
                 in_table = True

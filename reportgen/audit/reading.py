@@ -40,7 +40,8 @@ class Readers:
             earlier = self.results.figures.timeframe.previous_year()
             try:
                 covered = earlier.cutoff >= self.project.coverage[0]
-                figures = compute(self.project.registry, self.project.ledgers, earlier) if covered else None
+                figures = (compute(self.project.registry, self.project.ledgers, earlier, earlier=True)
+                           if covered else None)
             except ReportgenError:
                 figures = None
             self._year_ago = [figures]

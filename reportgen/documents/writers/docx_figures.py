@@ -22,8 +22,8 @@ def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
     from reportgen.documents.writers.docx import add_paragraph
     from reportgen.documents.writers.docx_styles import TABLE_STYLES
 
-    style, look = TABLE_STYLES["caption"]
-    paragraph = add_paragraph(doc, style, ((text, look.font),))
+    style, _look = TABLE_STYLES["caption"]
+    paragraph = add_paragraph(doc, style, (text,))  # the font comes from the style
     if keep_with_next:
         set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
 

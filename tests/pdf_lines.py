@@ -86,6 +86,11 @@ def lines_by_block(doc: Document, lines: list[Line]) -> list[tuple[str, list[Lin
     while queue and blocks and not blocks[0][1].startswith(squash(queue[0].text)):
         queue.pop(0)
     for kind, text in blocks:
+        if kind == "opening":  # a form's lines (简报 masthead: 第N期, issuing body) may stand between
+            skip = next((n for n, line in enumerate(queue) if text.startswith(squash(line.text))), None)
+            if skip is None:
+                continue
+            del queue[:skip]
         taken: list[Line] = []
         got = ""
         while queue and (sorted(got) != sorted(text) if kind == "table" else got != text):

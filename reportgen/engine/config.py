@@ -6,83 +6,43 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, Field, ValidationError
 
 from reportgen import resources
 from reportgen.engine import formula, time_checks
-from reportgen.engine.periods import parse_period
+from reportgen.engine.documentspec import (  # noqa: F401 (names imported from here)
+    FORM_REQUIRES,
+    FORMS,
+    BreakdownSpec,
+    DocumentSpec,
+    FormMetadata,
+    form_problems,
+)
+from reportgen.engine.sourcespec import (  # noqa: F401 (names imported from here)
+    FILTER_KEYS,
+    PERS,
+    WINDOWS,
+    ColumnSpec,
+    DateRangeSpec,
+    Frozen,
+    SourceSpec,
+    UniqueSpec,
+    check_filter,
+    check_source,
+)
+from reportgen.engine.unitspec import TownshipSpec, UnitsSpec  # noqa: F401 (names imported from here)
 from reportgen.engine.yamlload import line_of, load_yaml
-from reportgen.errors import ConfigError, Problem, ReportgenError
+from reportgen.errors import ConfigError, Problem
 
 MEASURES = ("count", "nunique", "sum", "mean", "ratio", "list", "quarters")
-WINDOWS = ("as_of", "year_start", "ytd", "period", "period_ytd", "month", "all", "span", "before_period")
 QUANTITIES = ("stock", "flow", "monthly")
-FILTER_KEYS = ("min", "max", "after", "before", "empty", "not")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ColumnSpec(_Frozen):
-    type: Literal["str", "int", "number", "date", "bool", "category"]
-    required: bool = True
-    values: tuple[str, ...] | None = None
-    min: float | dt.date | None = None   # a number, or a date YYYY-MM-DD for a date column
-    max: float | dt.date | None = None
-
-
-PERS = ("day", "month", "quarter", "half", "year")
-
-
-class UniqueSpec(_Frozen):
-    """One row per value of `columns` (per `per` of the `date` column when given)."""
-
-    columns: tuple[str, ...]
-    date: str | None = None
-    per: Literal["day", "month", "quarter", "half", "year"] | None = None
-
-
-class DateRangeSpec(_Frozen):
-    """The days a ledger records: every date in it lies within, and no period reaches beyond."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
-    first: dt.date | None = Field(default=None, alias="from")
-    until: dt.date | None = None
-
-
-class SourceSpec(_Frozen):
-    file: str
-    sheet: str | None = None
-    encoding: Literal["utf-8", "utf-8-sig", "gbk", "gb18030"] | None = None
-    title: str | None = None
-    key: str | None = None
-    personal: tuple[str, ...] = ()
-    columns: dict[str, ColumnSpec]
-    extra_columns: tuple[str, ...] = ()
-    unique: tuple[UniqueSpec, ...] = ()
-    dates: DateRangeSpec | None = None
-    not_empty: bool | tuple[str, ...] = False
-
-    @field_validator("unique", mode="before")
-    @classmethod
-    def _one_rule_alone(cls, value):
-        return [value] if isinstance(value, dict) else value  # unique: {columns: [..]} is one rule
-
-    @field_validator("not_empty", mode="before")
-    @classmethod
-    def _windows_or_all(cls, value):
-        windows = (*(w for w in WINDOWS if w != "all"), "quarters")
-        if isinstance(value, bool) or (isinstance(value, list) and all(w in windows for w in value)):
-            return value
-        raise ValueError(f"expected true, false or a list of windows out of {', '.join(windows)}")
-
-
-class QuarterWindow(_Frozen):
+class QuarterWindow(Frozen):
     quarters: tuple[int, ...]
 
 
-class DatedValue(_Frozen):
+class DatedValue(Frozen):
     """One value of a registry figure, the day it became true and where it is recorded."""
 
     date: dt.date
@@ -90,7 +50,7 @@ class DatedValue(_Frozen):
     source: str
 
 
-class FigureSpec(_Frozen):
+class FigureSpec(Frozen):
     label: str
     unit: Literal["户", "人", "户次", "人次", "元", "千瓦", "个", "%", ""]
     source: str | None = None
@@ -129,70 +89,18 @@ class FigureSpec(_Frozen):
         return "flow" if window in ("ytd", "period", "period_ytd", "span", "quarters") else "stock"
 
 
-class CheckSpec(_Frozen):
+class CheckSpec(Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
     label: str
     assertion: str = Field(alias="assert")
 
 
-class BreakdownSpec(_Frozen):
-    by: str
-    figures: tuple[str, ...]
-
-
-class FormMetadata(_Frozen):
-    """A document form's metadata (GB/T 9704): declared per document, overridden per period."""
-
-    mark: str | None = None            # 发文机关标志, or the name of a 简报: printed in red
-    issuer: str | None = None          # 发文机关署名; the issuing body of a 简报
-    number_prefix: str | None = None   # 机关代字 of the 发文字号, e.g. 龙府字
-    number: int | None = Field(default=None, ge=1)  # 发文字号's 顺序号; a 简报's 期数
-    signer: str | None = None          # 签发人 of a 上行文
-    recipient: str | None = None       # 主送机关
-    attachments: tuple[str, ...] = ()  # 附件说明
-    copy_to: tuple[str, ...] = ()      # 抄送机关
-    printer: str | None = None         # 印发机关
-    print_date: dt.date | None = None  # 印发日期
-    date: dt.date | None = None        # 成文日期
-
-
-FORMS = ("report", "upward", "brief")
-
-
-class DocumentSpec(_Frozen):
-    template: str
-    title: str | None = None
-    breakdown: BreakdownSpec | None = None
-    compare_with_previous_year: bool = False
-    compare_with_previous_period: bool = False
-    form: Literal["report", "upward", "brief"] | None = None
-    reference_docx: str | None = None
-    metadata: FormMetadata = Field(default_factory=FormMetadata)
-    periods: dict[str, FormMetadata] = Field(default_factory=dict)
-
-
-class TownshipSpec(_Frozen):
-    villages: tuple[str, ...] = ()
-    report: dict[str, str | int | dt.date] = Field(default_factory=dict)  # overrides of report:
-
-
-class UnitsSpec(_Frozen):
-    """A county, its townships and their villages (reportgen.batch.units reads it)."""
-
-    county: str
-    column: str = "乡镇"             # the ledgers' column naming each row's township
-    village_column: str = "村"
-    townships: dict[str, TownshipSpec]
-    documents: dict[str, DocumentSpec] = Field(default_factory=dict)  # the county's own documents
-    not_additive: tuple[str, ...] = ()  # count/sum/nunique figures a county does not get by summing
-
-
-class PeriodsSpec(_Frozen):
+class PeriodsSpec(Frozen):
     default: str
     cutoffs: dict[str, dt.date] = Field(default_factory=dict)
 
 
-class Registry(_Frozen):
+class Registry(Frozen):
     """The whole of figures.yaml, validated. `path` is the file it came from."""
 
     report: dict[str, str | int | dt.date]
@@ -266,47 +174,6 @@ def _validate_sections(data: dict, file: str, lines: dict) -> tuple[dict, list[P
     return valid, problems
 
 
-def _check_filter(where: dict, columns: dict, at: tuple, add) -> None:
-    for column, condition in where.items():
-        if column not in columns:
-            add(at + (column,), "unknown column", column, f"a column of the source: {', '.join(columns)}")
-            continue
-        if isinstance(condition, dict):
-            for key in condition:
-                if key not in FILTER_KEYS:
-                    add(at + (column, key), "unknown filter key", key, f"one of {', '.join(FILTER_KEYS)}")
-        spec = columns[column]
-        if spec.type == "category":
-            wanted = condition if isinstance(condition, list) else [condition]
-            if isinstance(condition, dict):
-                wanted = condition.get("not", []) or []
-            for value in wanted:
-                if value not in spec.values:
-                    add(at + (column,), "value is not a category of the column", value,
-                        f"one of {', '.join(spec.values)}")
-
-
-def _check_source_rules(name: str, src: SourceSpec, add) -> None:
-    """The declared constraints of one source (unique, dates) name its own columns."""
-    for index, rule in enumerate(src.unique):
-        at = ("sources", name, "unique", index)
-        for col in rule.columns:
-            if col not in src.columns:
-                add(at + ("columns",), "unknown column", col, f"a column of {name}")
-        if not rule.columns:
-            add(at + ("columns",), "names no column", None, "at least one column")
-        if rule.date is not None and src.columns.get(rule.date, None) is None:
-            add(at + ("date",), "unknown column", rule.date, f"a date column of {name}")
-        elif rule.date is not None and src.columns[rule.date].type != "date":
-            add(at + ("date",), "not a date column", rule.date)
-        if (rule.date is None) != (rule.per is None):
-            add(at, "date and per go together", rule.date or rule.per,
-                f"both date: <a date column> and per: one of {', '.join(PERS)}, or neither")
-    if src.dates and src.dates.first and src.dates.until and src.dates.first > src.dates.until:
-        add(("sources", name, "dates"), "from is after until", src.dates.first.isoformat(),
-            f"a day on or before {src.dates.until.isoformat()}")
-
-
 def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | None = None) -> list[Problem]:
     problems: list[Problem] = []
     # ids that are defined but failed validation: their own problem is reported, not "unknown"
@@ -318,26 +185,7 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                                 column=".".join(map(str, path)), value=value, expected=expected))
 
     for name, src in reg.sources.items():
-        for col in (src.key, *src.personal):
-            if col is not None and col not in src.columns:
-                add(("sources", name), "names a column that is not declared", col)
-        for col, spec in src.columns.items():
-            if spec.type == "category" and not spec.values:
-                add(("sources", name, "columns", col), "a category column needs its values")
-            for bound in ("min", "max"):
-                limit = getattr(spec, bound)
-                if limit is None:
-                    continue
-                if spec.type == "date" and not isinstance(limit, dt.date):
-                    add(("sources", name, "columns", col, bound), "a date column's bound is a date", limit,
-                        "a date YYYY-MM-DD")
-                elif spec.type in ("int", "number") and isinstance(limit, dt.date):
-                    add(("sources", name, "columns", col, bound), "a number column's bound is a number",
-                        limit.isoformat(), "a number")
-                elif spec.type not in ("int", "number", "date"):
-                    add(("sources", name, "columns", col, bound), f"{bound} applies to numbers and dates",
-                        spec.type)
-        _check_source_rules(name, src, add)
+        check_source(name, src, add)
     for fid, fig in reg.figures.items():
         at = ("figures", fid)
         if not fid.isidentifier():
@@ -393,8 +241,8 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                 add(at + (attr,), "not a date column", col)
         if isinstance(fig.window, QuarterWindow) and not all(1 <= q <= 4 for q in fig.window.quarters):
             add(at + ("window",), "quarters run from 1 to 4", list(fig.window.quarters))
-        _check_filter(fig.where, src.columns, at + ("where",), add)
-        _check_filter(fig.numerator, src.columns, at + ("numerator",), add)
+        check_filter(fig.where, src.columns, at + ("where",), add)
+        check_filter(fig.numerator, src.columns, at + ("numerator",), add)
         if fig.measure == "ratio" and fig.unit != "%":
             add(at + ("unit",), "a ratio is a share", fig.unit, "%")
     for cid, check in reg.checks.items():
@@ -425,33 +273,11 @@ def _semantic_problems(reg: Registry, file: str, lines: dict, declared: dict | N
                 add(("documents", name, "breakdown", "by"), "a breakdown by personal data would print it",
                     doc.breakdown.by, "a column not listed under personal")
     for name, doc in declared_documents.items():
-        for path, message, value in _form_problems(doc, reg.path.parent):
+        for path, message, value in form_problems(doc, reg.path.parent):
             add(("documents", name, *path), message, value)
     cycle = formula.find_cycle({fid: fig.formula for fid, fig in reg.figures.items() if fig.formula})
     if cycle:
         add(("figures", cycle[0], "formula"), "formulas form a cycle", " → ".join(cycle))
-    return problems
-
-
-#: The metadata a form cannot do without (documents.<name>.metadata, or every period's entry).
-FORM_REQUIRES = {"report": ("issuer",), "upward": ("mark", "issuer", "number_prefix", "signer", "recipient"),
-                 "brief": ("issuer",)}
-
-
-def _form_problems(doc: DocumentSpec, root: Path) -> list[tuple[tuple, str, Any]]:
-    problems = []
-    if doc.reference_docx is not None and not (root / doc.reference_docx).is_file():
-        problems.append((("reference_docx",), "reference DOCX not found (a path from the project folder)",
-                         doc.reference_docx))
-    for period in doc.periods:
-        try:
-            parse_period(period)
-        except ReportgenError:
-            problems.append((("periods", period), "not a period such as 2023H1", period))
-    for key in FORM_REQUIRES.get(doc.form, ()):
-        entries = list(doc.periods.values())
-        if getattr(doc.metadata, key) is None and not (entries and all(getattr(e, key) for e in entries)):
-            problems.append((("metadata", key), f"form {doc.form} needs this key", None))
     return problems
 
 

@@ -1,5 +1,8 @@
 """Write a synthetic county (figures.yaml, county-wide ledgers with a 乡镇 column, templates), deterministically.
 
+With `--layout folders` the same rows go one folder per township instead: data/<township>/<file>,
+each file without the 乡镇 column; figures.yaml is the same either way.
+
 Each township is the demo township 龙下乡 copied: 龙下乡 itself unchanged, every other one with its
 own keys (编号 columns prefixed), its own village names, and one household in eight (and one
 welfare post in eight) left out, chosen by a hash, so that the townships' figures differ.
@@ -97,13 +100,16 @@ def _given_ledgers(ledgers: Path, config: dict, target: Path) -> tuple[tuple[str
     return names, {t: tuple(dict.fromkeys(frame.loc[frame[COLUMN] == t, "村"])) for t in names}
 
 
-def write_county(target: Path, townships: int = 9, ledgers: Path | None = None) -> Path:
+def write_county(target: Path, townships: int = 9, ledgers: Path | None = None, layout: str = "county") -> Path:
     """A county project of the first `townships` townships under `target`; returns `target`.
 
     With `ledgers`, the county-wide ledgers found there are used instead of copies of the demo's.
+    `layout` is "county" (county-wide ledgers with a 乡镇 column) or "folders" (one folder per township).
     """
     if not 1 <= townships <= len(TOWNSHIPS):
         raise SystemExit(f"--townships: between 1 and {len(TOWNSHIPS)}")
+    if layout not in ("county", "folders") or (layout == "folders" and ledgers is not None):
+        raise SystemExit("--layout: county, or folders (with ledgers written from the demo's, not --ledgers)")
     config = yaml.safe_load((REPO / "figures.yaml").read_text(encoding="utf-8"))
     county = config["report"]["county"]
     (target / "data").mkdir(parents=True, exist_ok=True)
@@ -131,8 +137,14 @@ def write_county(target: Path, townships: int = 9, ledgers: Path | None = None) 
         lines = [",".join([COLUMN, *ledger.spec.columns])]
         for index, township in enumerate(names):
             renames = dict(zip(demo_villages, villages[township], strict=True))
-            lines += [",".join(_quote(c) for c in row) for row in _rows(ledger, index, township, renames)]
-        (target / "data" / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
+            rows = _rows(ledger, index, township, renames)
+            if layout == "folders":  # the township's own file, without the 乡镇 column
+                own = [",".join(ledger.spec.columns)] + [",".join(_quote(c) for c in row[1:]) for row in rows]
+                (target / "data" / township).mkdir(exist_ok=True)
+                (target / "data" / township / file).write_text("\n".join(own) + "\n", encoding="utf-8")
+            lines += [",".join(_quote(c) for c in row) for row in rows]
+        if layout == "county":
+            (target / "data" / file).write_text("\n".join(lines) + "\n", encoding="utf-8")
     townships_spec = {}
     for index, township in enumerate(names):
         entry = {"villages": list(villages[township])}
@@ -167,8 +179,10 @@ def main() -> None:
     parser.add_argument("--townships", type=int, default=9)
     parser.add_argument("--ledgers", type=Path, default=None,
                         help="county-wide ledgers to use (file names as in data/, CSV or XLSX, a 乡镇 column)")
+    parser.add_argument("--layout", choices=("county", "folders"), default="county",
+                        help="county-wide ledgers with a 乡镇 column, or one folder per township without one")
     args = parser.parse_args()
-    print(write_county(args.out, args.townships, args.ledgers))
+    print(write_county(args.out, args.townships, args.ledgers, args.layout))
 
 
 if __name__ == "__main__":

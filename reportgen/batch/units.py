@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from reportgen.engine.config import Registry
 from reportgen.engine.project import Project
+from reportgen.engine.townshipfolders import CountyLedger
 from reportgen.errors import ConfigError, InputError, Problem
 
 COUNTY, TOWNSHIP = "county", "township"
@@ -90,9 +91,13 @@ def project_for(project: Project, unit: Unit) -> Project:
     township = spec.townships[unit.name]
     sources = _narrow_sources(registry, unit.name, township.villages)
     report = {**registry.report, "township": unit.name, **township.report}
-    narrowed = registry.model_copy(update={"sources": sources, "report": report})
     ledgers = {}
     for name, ledger in project.ledgers.items():
+        if isinstance(ledger, CountyLedger):  # kept one folder per township: its own file
+            ledgers[name] = ledger.township(unit.name, sources[name])
+            sources[name] = ledgers[name].spec
+            continue
         frame = ledger.frame[ledger.frame[spec.column] == unit.name]
         ledgers[name] = dataclasses.replace(ledger, spec=sources[name], frame=frame)
-    return Project(project.root, narrowed, ledgers)
+    narrowed = registry.model_copy(update={"sources": sources, "report": report})
+    return Project(project.root, narrowed, ledgers, project.today)

@@ -21,7 +21,7 @@ def ledger_file(ledger: Ledger) -> str:
     return f"data/{ledger.spec.file}"
 
 
-def _shown(spec: SourceSpec, column: str, value) -> object:
+def shown_value(spec: SourceSpec, column: str, value) -> object:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
@@ -29,7 +29,7 @@ def _shown(spec: SourceSpec, column: str, value) -> object:
     return mask(value) if column in spec.personal else value
 
 
-def _span(stamp: pd.Timestamp, per: str) -> str:
+def span_name(stamp: pd.Timestamp, per: str) -> str:
     """The window a date falls in, as a reader names it: 2023-07, 2023Q3, 2023H2, 2023."""
     if per == "day":
         return stamp.date().isoformat()
@@ -55,7 +55,9 @@ def _same_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 
 
-def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
+def unique_keys(ledger: Ledger, rule: UniqueSpec) -> pd.DataFrame:
+    """What a unique rule compares, one row per ledger row with every key cell filled: text set in one
+    form (NFKC, case) and dates as the window they fall in."""
     frame, spec = ledger.frame, ledger.spec
     keys = frame[list(rule.columns)].copy()
     for column in rule.columns:  # H0003 and Ｈ０００３ or h0003 are the same household
@@ -64,7 +66,12 @@ def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
     if rule.date is not None:
         keys["\0window"] = _window_number(frame[rule.date], rule.per)
     complete = keys.notna().all(axis=1)  # an empty cell is the column's own concern
-    keyed = keys[complete]
+    return keys[complete]
+
+
+def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
+    frame, spec = ledger.frame, ledger.spec
+    keyed = unique_keys(ledger, rule)
     repeated = keyed.duplicated(keep="first")
     if not repeated.any():
         return []
@@ -78,9 +85,9 @@ def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
     for row in rows[:MAX_PROBLEMS_PER_COLUMN]:
         values = tuple(keyed.loc[row])
         first = first_rows[values]
-        shown = [_shown(spec, c, frame.at[row, c]) for c in rule.columns]
+        shown = [shown_value(spec, c, frame.at[row, c]) for c in rule.columns]
         value = shown[0] if len(shown) == 1 else " + ".join(str(v) for v in shown)
-        where = f" in {_span(frame.at[row, rule.date], rule.per)}" if rule.date else ""
+        where = f" in {span_name(frame.at[row, rule.date], rule.per)}" if rule.date else ""
         problems.append(Problem(f"the same {named}{where} twice (first in row {first})", file=ledger_file(ledger),
                                 row=int(row), column=named, value=value,
                                 expected=f"one row per {named}{within} (sources.{ledger.name}.unique)"))
@@ -114,7 +121,7 @@ def _date_problems(ledger: Ledger, today: dt.date) -> list[Problem]:
                   for row in dates.index[early]]
         for row, side, expected in sorted(found)[:MAX_PROBLEMS_PER_COLUMN]:
             problems.append(Problem(f"a date {side} the ledger records", file=ledger_file(ledger),
-                                    row=int(row), column=column, value=_shown(spec, column, dates[row]),
+                                    row=int(row), column=column, value=shown_value(spec, column, dates[row]),
                                     expected=expected))
         if len(found) > MAX_PROBLEMS_PER_COLUMN:
             problems.append(Problem(f"… and {len(found) - MAX_PROBLEMS_PER_COLUMN} more in this column",

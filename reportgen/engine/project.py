@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportgen.engine import periods
+from reportgen.engine import periods, townshipfolders
 from reportgen.engine.checks import CheckResult, require_all, run_checks
 from reportgen.engine.config import Registry, load_registry
 from reportgen.engine.constraints import check_ledgers, last_day, ledger_file
@@ -87,14 +87,19 @@ def load_project(root: Path | str = ".", registry_file: str = "figures.yaml", ca
     """Validate figures.yaml, then read and check every ledger it declares.
 
     Ledgers read and checked before, byte for byte under the same declaration, come from
-    `.cache/ledgers/` in the project folder (cache=False reads every file again).
+    `.cache/ledgers/` in the project folder (cache=False reads every file again). A county whose
+    ledgers are kept one folder per township (data/<township>/<file>) has them joined county-wide.
     """
     root = Path(root)
     registry = load_registry(root / registry_file)
-    ledgers = load_sources(registry, cache_dir=root / CACHE_DIR if cache else None)
-    project = Project(root, registry, ledgers)
-    check_ledgers(ledgers, project.today)
-    return project
+    cache_dir = root / CACHE_DIR if cache else None
+    today = dt.date.today()
+    if townshipfolders.in_township_folders(registry):  # a county's ledgers, one folder per township
+        registry = townshipfolders.with_township_column(registry)
+        return Project(root, registry, townshipfolders.load_township_folders(registry, cache_dir, today), today)
+    ledgers = load_sources(registry, cache_dir=cache_dir)
+    check_ledgers(ledgers, today)
+    return Project(root, registry, ledgers, today)
 
 
 @dataclass(frozen=True)

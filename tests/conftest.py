@@ -45,15 +45,37 @@ def variant_builds(repo_project, tmp_path_factory):
     return {r.timeframe.name: r for r in results}, messages
 
 
-@pytest.fixture(scope="session")
-def county_root(tmp_path_factory):
-    """A small synthetic county (3 townships) written by scripts/make_county_data.py."""
+def write_county(target: Path, **options) -> Path:
+    """A synthetic county written by scripts/make_county_data.py (write_county's options)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("make_county_data", REPO / "scripts" / "make_county_data.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.write_county(tmp_path_factory.mktemp("county"), townships=3)
+    return module.write_county(target, **options)
+
+
+@pytest.fixture(scope="session")
+def county_root(tmp_path_factory):
+    """A small synthetic county (3 townships) written by scripts/make_county_data.py."""
+    return write_county(tmp_path_factory.mktemp("county"), townships=3)
+
+
+@pytest.fixture(scope="session")
+def county(county_root):
+    return load_project(county_root)
+
+
+@pytest.fixture(scope="session")
+def county_batch(county, tmp_path_factory):
+    """Every township and the county built for 2023H1 in one batch: (output folder, BatchResult)."""
+    from reportgen.batch.run import run_batch
+    from reportgen.batch.units import select_units
+
+    out = tmp_path_factory.mktemp("county-out")
+    result = run_batch(county, select_units(county.registry, "all"), ["2023H1"], out, workers=2,
+                       show=lambda _line: None)
+    return out, result
 
 
 def files_apart_from_timestamps(path: Path) -> dict[str, bytes]:

@@ -13,23 +13,10 @@ from conftest import REPO
 from reportgen.batch.rollup import additive_figures, rollup_checks, township_values
 from reportgen.batch.run import run_batch
 from reportgen.batch.units import COUNTY, project_for, select_units
-from reportgen.engine.project import evaluate, load_project
+from reportgen.engine.project import evaluate
 from reportgen.errors import InputError
 
 PERIOD = "2023H1"
-
-
-@pytest.fixture(scope="module")
-def county(county_root):
-    return load_project(county_root)
-
-
-@pytest.fixture(scope="module")
-def county_batch(county, tmp_path_factory):
-    out = tmp_path_factory.mktemp("county-out")
-    result = run_batch(county, select_units(county.registry, "all"), [PERIOD], out, workers=2,
-                       show=lambda _line: None)
-    return out, result
 
 
 def _figure_values(project, unit_name):

@@ -72,8 +72,10 @@ def _folders(registry: Registry) -> list[Path]:
     data = registry.data_dir
     if not data.is_dir():
         return []
-    return sorted(d for d in data.iterdir() if d.is_dir() and not d.name.startswith(".")
-                  and (d.name in registry.units.townships or any((d / f).exists() for f in files)))
+    order = {name: index for index, name in enumerate(registry.units.townships)}
+    found = [d for d in data.iterdir() if d.is_dir() and not d.name.startswith(".")
+             and (d.name in order or any((d / f).exists() for f in files))]
+    return sorted(found, key=lambda d: (order.get(d.name, len(order)), d.name))  # as declared, then others
 
 
 def in_township_folders(registry: Registry) -> bool:

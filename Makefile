@@ -26,8 +26,10 @@ variants: setup
 # A synthetic county of 9 townships (scripts/make_county_data.py) in build/county, every township and
 # the county summary built for $(PERIOD) into build/county/output/$(PERIOD)/<unit>/. COUNTY_LEDGERS
 # may name a folder of county-wide ledgers (data/'s file names, a 乡镇 column) to use instead; COUNTY_ROOT
-# another county project (figures.yaml with `units:`).
-COUNTY_ROOT ?= build/county
+# another county project (figures.yaml with `units:`). COUNTY_LAYOUT=folders writes the same county with
+# its ledgers one folder per township (data/<township>/<file>) in build/county-folders.
+COUNTY_LAYOUT ?= county
+COUNTY_ROOT ?= build/$(if $(filter folders,$(COUNTY_LAYOUT)),county-folders,county)
 COUNTY_LEDGERS ?=
 COUNTY_INPUTS := scripts/make_county_data.py figures.yaml $(wildcard data/* templates/*) \
 	$(if $(COUNTY_LEDGERS),$(wildcard $(COUNTY_LEDGERS)/*))
@@ -35,8 +37,9 @@ COUNTY_INPUTS := scripts/make_county_data.py figures.yaml $(wildcard data/* temp
 county: setup $(COUNTY_ROOT)/figures.yaml
 	$(PY) pipeline.py --root $(COUNTY_ROOT) build --unit all --period $(PERIOD)
 
-build/county/figures.yaml: $(COUNTY_INPUTS) | $(STAMP_PY)
-	$(PY) scripts/make_county_data.py --out build/county --townships 9 \
+build/county/figures.yaml build/county-folders/figures.yaml: $(COUNTY_INPUTS) | $(STAMP_PY)
+	$(PY) scripts/make_county_data.py --out $(@D) --townships 9 \
+		--layout $(if $(filter build/county-folders,$(@D)),folders,county) \
 		$(if $(COUNTY_LEDGERS),--ledgers $(COUNTY_LEDGERS))
 
 test: setup

@@ -112,7 +112,11 @@ def write_county(target: Path, townships: int = 9, ledgers: Path | None = None, 
         raise SystemExit("--layout: county, or folders (with ledgers written from the demo's, not --ledgers)")
     config = yaml.safe_load((REPO / "figures.yaml").read_text(encoding="utf-8"))
     county = config["report"]["county"]
-    (target / "data").mkdir(parents=True, exist_ok=True)
+    if ledgers is not None and (target / "data").resolve() in (ledgers.resolve(), *ledgers.resolve().parents):
+        raise SystemExit("--ledgers: a folder outside the county's data/, which is written anew")
+    if (target / "data").exists():
+        shutil.rmtree(target / "data")  # ledgers of an earlier layout would be refused beside the new ones
+    (target / "data").mkdir(parents=True)
     if ledgers is None:
         demo = load_project(REPO, cache=False)
         names = TOWNSHIPS[:townships]

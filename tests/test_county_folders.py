@@ -55,6 +55,15 @@ def test_the_same_rows_in_township_folders_give_the_same_figures_json(county, co
     assert "data/城厢镇/population.csv" in files and all(f.startswith("data/城厢镇/") for f in files)
     summary = json.loads((tmp_path / PERIOD / "全南县" / "figures.json").read_text("utf-8"))
     assert "data/*/population.csv" in {f["provenance"].get("file") for f in summary["figures"].values()}
+    # `check` reads a township's document back as current, against the build ledger
+    from reportgen.audit.consistency import check_documents
+
+    unit = select_units(folders.registry, "城厢镇")[0]
+    narrowed = project_for(folders, unit)
+    results = evaluate(narrowed, narrowed.timeframe(PERIOD), strict=False)
+    report = check_documents(narrowed, results, [tmp_path / PERIOD / "城厢镇" / "brief.html"],
+                             tmp_path / "ledger.sqlite")
+    assert report.ok and not [f for f in report.findings if f.kind == "stale"], report.findings
 
 
 def test_the_county_ledger_is_the_county_wide_ledger_and_each_township_its_own_file(county, folders):

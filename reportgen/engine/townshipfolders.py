@@ -59,10 +59,11 @@ class CountyLedger(Ledger):
     parts: tuple[LedgerPart, ...] = ()
 
     def township(self, name: str, spec: SourceSpec) -> Ledger:
-        """The township's own ledger: its file's rows, row numbers, hash and path, under `spec`."""
+        """The township's own ledger: its file's rows, row numbers and path, under `spec`. Its hash stays
+        the county's, as a county-wide ledger's does: the build ledger records the county's sources."""
         part = next(p for p in self.parts if p.township == name)
         frame = self.frame.iloc[part.start:part.stop].set_axis(pd.Index(part.rows, dtype="int64"))
-        return Ledger(self.name, spec.model_copy(update={"file": part.file}), part.path, part.sha256, frame,
+        return Ledger(self.name, spec.model_copy(update={"file": part.file}), part.path, self.sha256, frame,
                       part.encoding)
 
 

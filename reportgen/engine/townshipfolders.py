@@ -218,22 +218,14 @@ def _check_agrees(ledger: Ledger, column: str, township: str) -> None:
     raise SourceError(problems)
 
 
-def _repeats(keyed: list[pd.DataFrame]) -> list[tuple[int, int, int, int]]:
-    """(part, row, part first seen in, row there) for each key repeated from another township's file."""
-    frames = [k.set_axis(list(range(k.shape[1])), axis=1).assign(_part=i, _row=k.index.to_numpy())
-              for i, k in enumerate(keyed) if len(k)]
-    if len(frames) < 2:
-        return []
-    joined = pd.concat(frames, ignore_index=True)
-    keys = [c for c in joined.columns if c not in ("_part", "_row")]
-    repeated = joined.duplicated(keys, keep="first").to_numpy()
+def _repeats(keyed: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows whose key came earlier, and the position where it first came."""
+    repeated = keyed.duplicated(keep="first").to_numpy()
     if not repeated.any():
-        return []
-    first = joined.groupby(keys, sort=False)[["_part", "_row"]].transform("first")
-    across = repeated & (first["_part"] != joined["_part"]).to_numpy()
-    return [(int(p), int(r), int(fp), int(fr)) for p, r, fp, fr in zip(
-        joined["_part"][across], joined["_row"][across], first["_part"][across], first["_row"][across],
-        strict=True)]
+        return np.empty(0, dtype="int64"), np.empty(0, dtype="int64")
+    positions = pd.Series(keyed.index.to_numpy(), index=keyed.index)
+    first = positions.groupby([keyed[c] for c in keyed.columns], sort=False).transform("first").to_numpy()
+    return keyed.index.to_numpy()[repeated], first[repeated]
 
 
 def _normal_keys(ledger: Ledger, column: str) -> pd.DataFrame:
@@ -243,31 +235,39 @@ def _normal_keys(ledger: Ledger, column: str) -> pd.DataFrame:
     return pd.DataFrame({column: cells.normalised_keys(texts).to_pandas().to_numpy()}, index=values.index)
 
 
-def _across_townships(name: str, spec: SourceSpec, parts: list[Ledger]) -> list[Problem]:
-    """The source's key and unique rules over the whole county: one row per key in all its townships."""
+def _county_rule_problems(name: str, spec: SourceSpec, county: CountyLedger) -> list[Problem]:
+    """The source's key and unique rules over the whole county, each repeat named by its township's file
+    and row. A key repeated within one file was reported when the file was read."""
+    parts = county.parts
+    part_of = np.repeat(np.arange(len(parts)), [p.stop - p.start for p in parts])
+    row_of = np.concatenate([p.rows for p in parts])
     problems = []
     rules = [(None, (spec.key,))] if spec.key else []
     rules += [(rule, rule.columns) for rule in spec.unique]
     for rule, columns in rules:
-        keyed = [_normal_keys(p, spec.key) if rule is None else unique_keys(p, rule) for p in parts]
-        found = _repeats(keyed)
+        keyed = _normal_keys(county, spec.key) if rule is None else unique_keys(county, rule)
+        at, first = _repeats(keyed)
+        if rule is None:
+            at, first = at[part_of[at] != part_of[first]], first[part_of[at] != part_of[first]]
         named = " + ".join(columns)
-        for part, row, first_part, first_row in found[:MAX_PROBLEMS_PER_COLUMN]:
-            ledger, first = parts[part], f"data/{parts[first_part].spec.file} row {first_row}"
-            shown = [shown_value(spec, c, ledger.frame.at[row, c]) for c in columns]
+        for position, earlier in zip(at[:MAX_PROBLEMS_PER_COLUMN], first[:MAX_PROBLEMS_PER_COLUMN], strict=True):
+            file, row = f"data/{parts[part_of[position]].file}", int(row_of[position])
+            same = part_of[position] == part_of[earlier]
+            seen = f"row {row_of[earlier]}" if same else f"data/{parts[part_of[earlier]].file} row {row_of[earlier]}"
+            shown = [shown_value(spec, c, county.frame.at[position, c]) for c in columns]
             value = shown[0] if len(shown) == 1 else " + ".join(str(v) for v in shown)
             if rule is None:
-                message, expected = f"duplicate key (first seen in {first})", \
+                message, expected = f"duplicate key (first seen in {seen})", \
                     f"a unique value in the whole county (sources.{name}.key)"
             else:
-                where = f" in {span_name(ledger.frame.at[row, rule.date], rule.per)}" if rule.date else ""
+                where = f" in {span_name(county.frame.at[position, rule.date], rule.per)}" if rule.date else ""
                 within = f" per {PER_WORDS[rule.per]} of {rule.date}" if rule.date else ""
-                message = f"the same {named}{where} in two townships (first in {first})"
+                twice = "twice" if same else "in two townships"
+                message = f"the same {named}{where} {twice} (first in {seen})"
                 expected = f"one row per {named}{within} in the whole county (sources.{name}.unique)"
-            problems.append(Problem(message, file=f"data/{ledger.spec.file}", row=row, column=named,
-                                    value=value, expected=expected))
-        if len(found) > MAX_PROBLEMS_PER_COLUMN:
-            problems.append(Problem(f"… and {len(found) - MAX_PROBLEMS_PER_COLUMN} more rows like these",
+            problems.append(Problem(message, file=file, row=row, column=named, value=value, expected=expected))
+        if len(at) > MAX_PROBLEMS_PER_COLUMN:
+            problems.append(Problem(f"… and {len(at) - MAX_PROBLEMS_PER_COLUMN} more rows like these",
                                     file=f"data/*/{spec.file}", column=named))
     return problems
 
@@ -319,15 +319,15 @@ def load_township_folders(registry: Registry, cache_dir: Path | None = None,
     for name, spec in registry.sources.items():
         parts = [got for got in read[name].values() if isinstance(got, Ledger)]
         try:
-            check_ledgers({f"{name}@{p.spec.file}": p for p in parts}, today)
+            check_ledgers({f"{name}@{p.spec.file}": p for p in parts}, today, unique=False)
         except SourceError as exc:
             problems += exc.problems
-        problems += _across_townships(name, spec, parts)
         if not parts:
             problems.append(Problem("no data rows in any township's file", file=f"data/*/{spec.file}",
                                     expected="at least one row under the header in one of them"))
             continue
         ledgers[name] = _joined(name, spec, registry, read[name])
+        problems += _county_rule_problems(name, spec, ledgers[name])
     if problems:
         raise SourceError(problems)
     return ledgers

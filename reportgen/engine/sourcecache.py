@@ -159,6 +159,7 @@ def put(cache_dir: Path, ledger, hashed_ns: int = 0) -> None:
         with ipc.new_file(str(temporary), table.schema) as writer:
             writer.write_table(table)
         del table
+        pa.default_memory_pool().release_unused()  # the one-batch copy goes back now, not at exit
         if target.is_dir() and not target.is_symlink():
             shutil.rmtree(target)  # an odd entry where the file belongs: make room
         os.replace(temporary, target)

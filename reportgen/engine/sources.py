@@ -247,6 +247,7 @@ def load_sources(registry: Registry, names: set[str] | None = None,
     for name, read_ns in fresh if cache_dir else ():
         if not unique_problems(ledgers[name]):  # else check_ledgers says what breaks them, as for any ledger
             ledgers[name] = replace(ledgers[name], unique_held=True)
+        pa.default_memory_pool().release_unused()
         sourcecache.put(cache_dir, ledgers[name], read_ns)
     return ledgers
 

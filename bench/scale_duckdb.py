@@ -169,6 +169,17 @@ def figure(con, spec, registry, frame: periods.Timeframe):
     return list(dict.fromkeys(str(r[0]) for r in rows if r[0] is not None))
 
 
+def registry_value(spec, frame: periods.Timeframe):
+    """As figures.yaml says: an undated value holds always; of dated values a stock takes the latest
+    on or before the cut-off, a flow adds those in its window (the year to the cut-off by default)."""
+    if spec.values is None:
+        return spec.value
+    if spec.time_quantity == "flow":
+        start, end, _ = frame.window(spec.window or "ytd")
+        return sum(v.value for v in spec.values if (start is None or v.date >= start) and v.date <= end)
+    return [v.value for v in spec.values if v.date <= frame.cutoff][-1]
+
+
 def main() -> int:
     root, database, mode = Path(sys.argv[1]), sys.argv[2], (sys.argv[3:] or ["--cold"])[0]
     registry = load_registry(root / "figures.yaml")
@@ -185,7 +196,7 @@ def main() -> int:
         if spec.kind == "ledger":
             values[fid] = figure(con, spec, registry, frame)
         elif spec.kind == "registry":
-            values[fid] = spec.value
+            values[fid] = registry_value(spec, frame)
     formulas = {fid: spec.formula for fid, spec in registry.figures.items() if spec.kind == "formula"}
     for fid in formula.dependency_order(formulas):
         values[fid] = round(formula.evaluate(formulas[fid], values, fid), 6)

@@ -17,7 +17,7 @@ def test_cached_ledgers_equal_a_fresh_read_and_give_the_same_figures(tmp_path):
     fresh = load_project(root, cache=False)
     assert not (root / CACHE_DIR).exists()
     first = load_project(root)  # reads and fills the cache
-    assert len(list((root / CACHE_DIR).glob("*.parquet"))) == len(fresh.ledgers)
+    assert len(list((root / CACHE_DIR).glob("*.arrow"))) == len(fresh.ledgers)
     cached = load_project(root)
     for name, ledger in fresh.ledgers.items():
         pd.testing.assert_frame_equal(cached.ledgers[name].frame, ledger.frame)
@@ -34,7 +34,7 @@ def test_a_changed_file_is_read_again(tmp_path):
     ledger.write_text("\n".join(lines) + "\n", encoding="utf-8")
     again = load_project(root)
     assert len(again.ledgers["loans"].frame) == len(lines) - 1
-    assert len(list((root / CACHE_DIR).glob("loans-*.parquet"))) == 1  # the stale entry is gone
+    assert len(list((root / CACHE_DIR).glob("loans-*.arrow"))) == 1  # the stale entry is gone
 
 
 def test_a_changed_declaration_is_checked_again(tmp_path):
@@ -61,7 +61,7 @@ def test_a_failed_load_caches_nothing(tmp_path):
 
 
 def _entries(root):
-    return sorted((root / CACHE_DIR).glob("*.parquet"))
+    return sorted((root / CACHE_DIR).glob("*.arrow"))
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty", "folder", "other_ledger"])
@@ -82,7 +82,7 @@ def test_a_damaged_entry_is_ignored_and_written_again(damage, tmp_path):
     elif damage == "folder":
         entry.unlink()
         (entry / "inside").mkdir(parents=True)
-    else:  # a well-formed Parquet file of another ledger under this name
+    else:  # a well-formed cache file of another ledger under this name
         entry.write_bytes(next(e for e in _entries(root) if e.name.startswith("dividends-")).read_bytes())
     again = load_project(root)
     pd.testing.assert_frame_equal(again.ledgers["loans"].frame, fresh.ledgers["loans"].frame)
@@ -116,3 +116,19 @@ def test_a_same_size_change_right_after_reading_is_read_again(tmp_path):
     ledger.write_text(changed, encoding="utf-8")
     again = load_project(root)
     assert again.ledgers["loans"].frame.iloc[-1, -1] == int(amount)
+
+
+def test_a_ledger_breaking_its_unique_rule_is_refused_on_every_run(tmp_path):
+    """The cache skips the unique rules only for a ledger they held for when it was read."""
+    root = copy_project(tmp_path)
+    assert all(ledger.unique_held for ledger in load_project(root).ledgers.values() if ledger.spec.unique)
+    assert all(ledger.unique_held for ledger in load_project(root).ledgers.values() if ledger.spec.unique)
+    ledger = root / "data" / "dibao_payments.csv"
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    again = lines[-1].split(",")
+    again[header.index("发放编号")] += "-2"  # a new payment, same household and month
+    ledger.write_text("\n".join([*lines, ",".join(again)]) + "\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(SourceError, match="the same 户编号 in"):
+            load_project(root)

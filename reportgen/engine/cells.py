@@ -44,7 +44,7 @@ def clean(texts: pa.ChunkedArray, dirty: bool = True) -> pa.ChunkedArray:
 def normalised_keys(keys: pa.ChunkedArray) -> pa.ChunkedArray:
     """Keys as compared for duplicates: NFKC (full-width forms), lower case, one hyphen."""
     if pc.all(pc.string_is_ascii(keys)).as_py() is not False:
-        return pc.ascii_lower(keys)
+        return pc.utf8_lower(keys)  # not ascii_lower: pyarrow 26 shifts text whose offsets start past 0
     keys = pc.utf8_lower(pc.utf8_normalize(keys, "NFKC"))
     return pc.replace_substring_regex(keys, HYPHENS, "-")
 

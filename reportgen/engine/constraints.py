@@ -6,7 +6,10 @@ import datetime as dt
 import unicodedata
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reportgen.engine.config import SourceSpec, UniqueSpec
 from reportgen.engine.sources import MAX_PROBLEMS_PER_COLUMN, Ledger
@@ -55,23 +58,91 @@ def _same_key(value: str) -> str:
     return unicodedata.normalize("NFKC", value).casefold()
 
 
-def unique_keys(ledger: Ledger, rule: UniqueSpec) -> pd.DataFrame:
-    """What a unique rule compares, one row per ledger row with every key cell filled: text set in one
-    form (NFKC, case) and dates as the window they fall in."""
-    frame, spec = ledger.frame, ledger.spec
-    keys = frame[list(rule.columns)].copy()
+def _same_keys(series: pd.Series) -> pa.ChunkedArray:
+    """Every cell as `_same_key` gives it (missing stays missing), with Python only for distinct
+    non-ASCII values: for ASCII text NFKC changes nothing and casefold is lower case."""
+    texts = series.array.__arrow_array__() if hasattr(series.array, "__arrow_array__") else pa.array(series)
+    lowered = pc.utf8_lower(texts)  # not ascii_lower: pyarrow 26 shifts text whose offsets start past 0
+    if pc.all(pc.string_is_ascii(texts)).as_py() is not False:
+        return lowered
+    wide = pc.unique(pc.filter(texts, pc.invert(pc.string_is_ascii(texts))))
+    folded = pa.array([_same_key(v) for v in wide.to_pylist()], pa.string())
+    at = pc.index_in(texts, value_set=wide)
+    return pc.if_else(pc.is_null(at), lowered, pc.take(folded, at))
+
+
+def _keys(frame: pd.DataFrame, spec: SourceSpec, rule: UniqueSpec) -> dict[str, pa.ChunkedArray | pa.Array]:
+    """The columns a rule compares, as compared: text folded, the date as the number of its window."""
+    keys = {}
     for column in rule.columns:  # H0003 and Ｈ０００３ or h0003 are the same household
         if spec.columns[column].type == "str":
-            keys[column] = keys[column].map(_same_key, na_action="ignore")
+            keys[column] = _same_keys(frame[column])
+        else:
+            keys[column] = pa.array(frame[column], from_pandas=True)
     if rule.date is not None:
-        keys["\0window"] = _window_number(frame[rule.date], rule.per)
-    complete = keys.notna().all(axis=1)  # an empty cell is the column's own concern
-    return keys[complete]
+        keys["\0window"] = pa.array(_window_number(frame[rule.date], rule.per), from_pandas=True)
+    return keys
+
+
+def _codes(values: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Each cell as a small whole number, equal for equal cells; -1 where the cell is empty."""
+    if pa.types.is_integer(values.type):
+        numbers = pc.fill_null(values, pc.min(values).as_py() or 0).to_numpy(zero_copy_only=False).astype(np.int64)
+        numbers -= numbers.min(initial=0)
+        if values.null_count:
+            numbers[pc.is_null(values).to_numpy(zero_copy_only=False)] = -1
+        return numbers
+    return pd.factorize(pd.array(values, dtype=pd.ArrowDtype(values.type)))[0].astype(np.int64)
+
+
+def _all_distinct(keys: dict) -> bool:
+    """Whether no two rows with every key present agree on all keys: the keys folded into one
+    number per row and sorted (Arrow's hash grouping takes a minute over five million rows)."""
+    combined = None
+    for values in keys.values():
+        codes = _codes(values)
+        if combined is None:
+            combined = codes
+            continue
+        width = int(codes.max(initial=0)) + 2
+        if int(combined.max(initial=0)) + 1 >= (1 << 62) // width:
+            combined = pd.factorize(combined)[0].astype(np.int64)
+        missing = (combined < 0) | (codes < 0)
+        combined = combined * width + codes
+        combined[missing] = -1
+    present = np.sort(combined[combined >= 0])
+    return not (present[1:] == present[:-1]).any()
+
+
+def unique_problems(ledger: Ledger) -> list[Problem]:
+    """Every break of the ledger's declared unique rules (none is [])."""
+    problems = []
+    for rule in ledger.spec.unique:
+        problems += _unique_problems(ledger, rule)
+    return problems
 
 
 def _unique_problems(ledger: Ledger, rule: UniqueSpec) -> list[Problem]:
     frame, spec = ledger.frame, ledger.spec
-    keyed = unique_keys(ledger, rule)
+    arrow_keys = _keys(frame, spec, rule)
+    if _all_distinct(arrow_keys):
+        return []  # the usual case: no row-by-row look needed
+    return _repeats(ledger, rule, unique_keys(ledger, rule, arrow_keys))
+
+
+def unique_keys(ledger: Ledger, rule: UniqueSpec, arrow_keys: dict | None = None) -> pd.DataFrame:
+    """What a unique rule compares, one row per ledger row with every key cell filled: text set in one
+    form (NFKC, case) and dates as the window they fall in."""
+    frame = ledger.frame
+    if arrow_keys is None:
+        arrow_keys = _keys(frame, ledger.spec, rule)
+    keys = pd.DataFrame({c: k.to_pandas().set_axis(frame.index) for c, k in arrow_keys.items()})
+    complete = keys.notna().all(axis=1)  # an empty cell is the column's own concern
+    return keys[complete]
+
+
+def _repeats(ledger: Ledger, rule: UniqueSpec, keyed: pd.DataFrame) -> list[Problem]:
+    frame, spec = ledger.frame, ledger.spec
     repeated = keyed.duplicated(keep="first")
     if not repeated.any():
         return []
@@ -136,7 +207,7 @@ def check_ledgers(ledgers: Mapping[str, Ledger], today: dt.date | None = None, u
     problems: list[Problem] = []
     for ledger in ledgers.values():
         problems += _date_problems(ledger, today)
-        for rule in ledger.spec.unique if unique else ():
-            problems += _unique_problems(ledger, rule)
+        if unique and not ledger.unique_held:  # a cached ledger was found to keep them when read
+            problems += unique_problems(ledger)
     if problems:
         raise SourceError(problems)

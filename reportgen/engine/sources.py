@@ -41,6 +41,7 @@ class Ledger:
     sha256: str
     frame: pd.DataFrame
     encoding: str | None = None
+    unique_held: bool = False   # its declared unique rules were checked and hold
 
 
 def _header_text(value: str) -> str:
@@ -224,6 +225,7 @@ def load_sources(registry: Registry, names: set[str] | None = None,
     from there; newly read ledgers are kept there only when every ledger passed.
     """
     from reportgen.engine import sourcecache
+    from reportgen.engine.constraints import unique_problems
 
     ledgers: dict[str, Ledger] = {}
     problems: list[Problem] = []
@@ -243,6 +245,9 @@ def load_sources(registry: Registry, names: set[str] | None = None,
     if problems:
         raise SourceError(problems)
     for name, read_ns in fresh if cache_dir else ():
+        if not unique_problems(ledgers[name]):  # else check_ledgers says what breaks them, as for any ledger
+            ledgers[name] = replace(ledgers[name], unique_held=True)
+        pa.default_memory_pool().release_unused()
         sourcecache.put(cache_dir, ledgers[name], read_ns)
     return ledgers
 

@@ -105,17 +105,17 @@ def test_the_cache_keeps_one_entry_per_file_and_a_changed_file_is_read_alone(fol
     shutil.copytree(folders_root, root)
     cached = root / CACHE_DIR
     load_project(root)
-    first = {p.name: p.stat().st_mtime_ns for p in cached.glob("*.parquet")}
+    first = {p.name: p.stat().st_mtime_ns for p in cached.glob("*.arrow")}
     townships = list(folders.registry.units.townships)
     assert len(first) == len(folders.registry.sources) * len(townships)
     again = load_project(root)
-    assert {p.name: p.stat().st_mtime_ns for p in cached.glob("*.parquet")} == first
+    assert {p.name: p.stat().st_mtime_ns for p in cached.glob("*.arrow")} == first
     for name, ledger in again.ledgers.items():
         assert ledger.frame.equals(folders.ledgers[name].frame), name
     dibao = root / "data" / townships[1] / "dibao_payments.csv"
     dibao.write_text(dibao.read_text("utf-8").replace("\n", "\r\n"), encoding="utf-8")  # same rows, new bytes
     load_project(root)
-    now = {p.name: p.stat().st_mtime_ns for p in cached.glob("*.parquet")}
+    now = {p.name: p.stat().st_mtime_ns for p in cached.glob("*.arrow")}
     gone, new = set(first) - set(now), set(now) - set(first)
     assert [n.split("-")[0] for n in gone] == [n.split("-")[0] for n in new] == [f"dibao_payments@{townships[1]}"]
     assert {n: now[n] for n in set(first) & set(now)} == {n: first[n] for n in set(first) & set(now)}

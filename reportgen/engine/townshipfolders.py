@@ -289,7 +289,8 @@ def _joined(name: str, spec: SourceSpec, registry: Registry, read: dict[str, Led
     frame = pd.concat(frames, ignore_index=True)
     encodings = {p.encoding for p in parts if p.encoding}
     return CountyLedger(name, spec.model_copy(update={"file": f"*/{spec.file}"}), registry.data_dir,
-                        digest.hexdigest(), frame, encodings.pop() if len(encodings) == 1 else None, tuple(parts))
+                        digest.hexdigest(), frame, encodings.pop() if len(encodings) == 1 else None,
+                        parts=tuple(parts))
 
 
 def load_township_folders(registry: Registry, cache_dir: Path | None = None,

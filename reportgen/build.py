@@ -14,7 +14,7 @@ from reportgen.audit import listing
 from reportgen.audit.ledger import forget_build, record_build, sha256_of
 from reportgen.documents import comparisons, lint, templating
 from reportgen.documents import model as document_model
-from reportgen.engine.figures import FigureSet, compute, compute_breakdown
+from reportgen.engine.figures import FigureSet, compute_breakdown
 from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import InputError, Problem
@@ -69,32 +69,38 @@ class _UsageRecorder(Mapping):
         return len(self._figures)
 
 
-def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
+def document_context(project: Project, timeframe: Timeframe, name: str,
+                     compare: comparisons.Comparer | None = None) -> dict:
     """What a document's template sees besides `f`, `report` and `period`: the meeting, figures of a
-    year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
+    year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it.
+
+    `compare`: the build's Comparer, whose earlier figures every document of the build shares."""
     spec = project.registry.documents[name]
+    compare = compare or comparisons.Comparer(project, timeframe)
     context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.name)),
-                     "compare": comparisons.Comparer(project, timeframe)}
+                     "compare": compare}
     if spec.form == "upward":  # a report sent up to the county is a written report, not a speech
         context["meeting"] = None
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
-        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier, earlier=True).figures)
-                           if covered else None)
+        context["prev"] = templating.FigureNamespace(compare.figures_at(earlier).figures) if covered else None
     if spec.compare_with_previous_period:
         earlier = timeframe.previous_period()
         covered = earlier.period.start >= project.coverage[0]
-        context["prev_period"] = (templating.FigureNamespace(
-            compute(project.registry, project.ledgers, earlier, earlier=True).figures) if covered else None)
+        context["prev_period"] = (templating.FigureNamespace(compare.figures_at(earlier).figures)
+                                  if covered else None)
     if spec.breakdown:
         context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
                                                  list(spec.breakdown.figures), spec.breakdown.by)
     return context
 
 
-def render_document(project: Project, results: Results, name: str) -> tuple[document_model.Document, tuple[str, ...]]:
-    """Render one document's template and parse it into the model; also return the figure ids used."""
+def render_document(project: Project, results: Results, name: str, compare: comparisons.Comparer | None = None,
+                    ) -> tuple[document_model.Document, tuple[str, ...]]:
+    """Render one document's template and parse it into the model; also return the figure ids used.
+
+    `compare`: one Comparer for all the documents of a build (see document_context)."""
     spec = project.registry.documents[name]
     timeframe = results.figures.timeframe
     recorder = _UsageRecorder(results.figures.figures)
@@ -102,7 +108,7 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
     templates = resources.find(spec.template, project.root).parent  # the project's, else the shipped
-    context = document_context(project, timeframe, name)
+    context = document_context(project, timeframe, name, compare)
     text = templating.render(templates, spec.template, figures, project.registry.report,
                              timeframe.words(), context)
     document = document_model.parse(text, f"templates/{spec.template}")
@@ -230,9 +236,10 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     results = evaluate(project, timeframe)
     rendered, hits = [], []
     rules = lint.load_rules(templates)
+    compare = comparisons.Comparer(project, timeframe)
     for name in documents:
         say(f"{timeframe.name}: rendering {name}")
-        rendered.append((name, *render_document(project, results, name)))
+        rendered.append((name, *render_document(project, results, name, compare)))
         if rules is not None:
             hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
     if not force:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from reportgen.audit import listing
 from reportgen.audit.ledger import forget_build, record_build, sha256_of
 from reportgen.documents import comparisons, lint, templating
 from reportgen.documents import model as document_model
-from reportgen.engine.figures import FigureSet, compute, compute_breakdown
+from reportgen.engine.figures import FigureSet, compute_breakdown
 from reportgen.engine.periods import Timeframe
 from reportgen.engine.project import Project, Results, evaluate
 from reportgen.errors import InputError, Problem
@@ -69,32 +70,38 @@ class _UsageRecorder(Mapping):
         return len(self._figures)
 
 
-def document_context(project: Project, timeframe: Timeframe, name: str) -> dict:
+def document_context(project: Project, timeframe: Timeframe, name: str,
+                     compare: comparisons.Comparer | None = None) -> dict:
     """What a document's template sees besides `f`, `report` and `period`: the meeting, figures of a
-    year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it."""
+    year earlier (`prev`) and the per-village `breakdown`, as figures.yaml declares for it.
+
+    `compare`: the build's Comparer, whose earlier figures every document of the build shares."""
     spec = project.registry.documents[name]
+    compare = compare or comparisons.Comparer(project, timeframe)
     context: dict = {"meeting": templating.registry_words(project.registry.meetings.get(timeframe.name)),
-                     "compare": comparisons.Comparer(project, timeframe)}
+                     "compare": compare}
     if spec.form == "upward":  # a report sent up to the county is a written report, not a speech
         context["meeting"] = None
     if spec.compare_with_previous_year:
         earlier = timeframe.previous_year()
         covered = earlier.cutoff >= project.coverage[0]
-        context["prev"] = (templating.FigureNamespace(compute(project.registry, project.ledgers, earlier, earlier=True).figures)
-                           if covered else None)
+        context["prev"] = templating.FigureNamespace(compare.figures_at(earlier).figures) if covered else None
     if spec.compare_with_previous_period:
         earlier = timeframe.previous_period()
         covered = earlier.period.start >= project.coverage[0]
-        context["prev_period"] = (templating.FigureNamespace(
-            compute(project.registry, project.ledgers, earlier, earlier=True).figures) if covered else None)
+        context["prev_period"] = (templating.FigureNamespace(compare.figures_at(earlier).figures)
+                                  if covered else None)
     if spec.breakdown:
         context["breakdown"] = compute_breakdown(project.registry, project.ledgers, timeframe,
                                                  list(spec.breakdown.figures), spec.breakdown.by)
     return context
 
 
-def render_document(project: Project, results: Results, name: str) -> tuple[document_model.Document, tuple[str, ...]]:
-    """Render one document's template and parse it into the model; also return the figure ids used."""
+def render_document(project: Project, results: Results, name: str, compare: comparisons.Comparer | None = None,
+                    ) -> tuple[document_model.Document, tuple[str, ...]]:
+    """Render one document's template and parse it into the model; also return the figure ids used.
+
+    `compare`: one Comparer for all the documents of a build (see document_context)."""
     spec = project.registry.documents[name]
     timeframe = results.figures.timeframe
     recorder = _UsageRecorder(results.figures.figures)
@@ -102,7 +109,7 @@ def render_document(project: Project, results: Results, name: str) -> tuple[docu
     for fid in spec.breakdown.figures if spec.breakdown else ():
         recorder[fid]  # a breakdown uses its figures as much as the text does
     templates = resources.find(spec.template, project.root).parent  # the project's, else the shipped
-    context = document_context(project, timeframe, name)
+    context = document_context(project, timeframe, name, compare)
     text = templating.render(templates, spec.template, figures, project.registry.report,
                              timeframe.words(), context)
     document = document_model.parse(text, f"templates/{spec.template}")
@@ -146,14 +153,10 @@ def issued_documents(project: Project, timeframe: Timeframe) -> tuple[str, ...]:
                  if issued_for(spec, timeframe.period.name))
 
 
-def _write_formats(name: str, doc: document_model.Document, staging: Path, templates: Path,
-                   formats: tuple[str, ...], say: Callable[[str], None], jobs: list,
-                   reference: Path | None = None) -> dict[str, str]:
-    """Write one document's DOCX and HTML; its PDF goes to the helper first, so it renders meanwhile.
-
-    The steps fail in the order they always did (DOCX, HTML, PDF): an HTML error waits for the DOCX.
-    """
-    files = {}
+def _start_page(name: str, doc: document_model.Document, templates: Path, formats: tuple[str, ...],
+                scratch: Path, jobs: list) -> tuple[str | None, Exception | None]:
+    """The document's HTML (or the error rendering it), its PDF handed to a helper at once, into
+    `scratch`: it renders while the next document is rendered and the DOCX files are written."""
     html = html_error = None
     if "html" in formats or "pdf" in formats:
         from reportgen.documents.writers.html import render_html
@@ -165,7 +168,19 @@ def _write_formats(name: str, doc: document_model.Document, staging: Path, templ
     if html is not None and "pdf" in formats:
         from reportgen.documents.writers import pdf_worker
 
-        jobs.append(pdf_worker.submit(html, staging / f"{name}.pdf", templates))
+        jobs.append(pdf_worker.submit(html, scratch / f"{name}.pdf", templates))
+    return html, html_error
+
+
+def _write_formats(name: str, doc: document_model.Document, page: tuple[str | None, Exception | None],
+                   staging: Path, formats: tuple[str, ...], say: Callable[[str], None],
+                   reference: Path | None = None) -> dict[str, str]:
+    """Write one document's DOCX and HTML (`page`, from _start_page); its PDF is on its way.
+
+    The steps fail in the order they always did (DOCX, HTML, PDF): an HTML error waits for the DOCX.
+    """
+    files = {}
+    html, html_error = page
     if "docx" in formats:
         from reportgen.documents.writers.docx import write_docx
 
@@ -230,17 +245,29 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     results = evaluate(project, timeframe)
     rendered, hits = [], []
     rules = lint.load_rules(templates)
-    for name in documents:
-        say(f"{timeframe.name}: rendering {name}")
-        rendered.append((name, *render_document(project, results, name)))
-        if rules is not None:
-            hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
-    if not force:
-        lint.require_clean(hits, timeframe)
-    output_folder.ensure_folder(out_root, create=True)
+    compare = comparisons.Comparer(project, timeframe)
+    jobs: list = []  # the PDFs in flight, one per document in order
+    pages: dict = {}  # document -> (HTML, error rendering it): its PDF handed on as soon as it is rendered
+    scratch = Path(tempfile.mkdtemp(prefix="reportgen-pdf-"))  # where they land until staging exists
+    try:
+        for name in documents:
+            say(f"{timeframe.name}: rendering {name}")
+            rendered.append((name, *render_document(project, results, name, compare)))
+            if rules is not None:
+                hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
+            if (force or not hits) and all(error is None for _, error in pages.values()):
+                pages[name] = _start_page(name, rendered[-1][1], templates, formats, scratch, jobs)
+        if not force:
+            lint.require_clean(hits, timeframe)
+        output_folder.ensure_folder(out_root, create=True)
+    except BaseException as exc:
+        try:
+            _settle_pdfs(jobs, 0, exc)  # wanted by no one: waited for, their errors unasked
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        raise
     held = output_folder.Staging(out_root, timeframe.name, lambda msg: say(f"{timeframe.name}: {msg}"))
     staging = held.path
-    jobs: list = []  # the PDFs in flight, one per document in order
     at = 0  # the document whose step runs now: PDFs of those before it have come first
     try:
         built, fonts, warnings = [], [], list(results.figures.warnings)
@@ -248,9 +275,9 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
             warnings.append(f"templates/{lint.RULES_FILE} is missing: the period words were not checked")
         for index, (name, doc, used) in enumerate(rendered):
             at = index
-            files = _write_formats(name, doc, staging, project.root / "templates", formats,
-                                   lambda msg: say(f"{timeframe.name}: {msg}"), jobs,
-                                   reference_docx(project, name))
+            page = pages.get(name) or _start_page(name, doc, templates, formats, scratch, jobs)
+            files = _write_formats(name, doc, page, staging, formats,
+                                   lambda msg: say(f"{timeframe.name}: {msg}"), reference_docx(project, name))
             built.append(BuiltDocument(name, doc.title_block.title, files, used, doc.plain_text()))
         for index, job in enumerate(jobs):
             at = index
@@ -258,6 +285,9 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
             fonts.extend(f for f in report.lines() if f not in fonts)
             warnings.extend(report.warnings)
         at = len(jobs)
+        for d in built:
+            if "pdf" in d.files:
+                shutil.move(scratch / d.files["pdf"], staging / d.files["pdf"])
         built = [dataclasses.replace(d, sha256={fmt: sha256_of(staging / f) for fmt, f in d.files.items()})
                  for d in built]
         payload = listing.figures_document(results)
@@ -284,6 +314,7 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
         raise
     finally:
         held.release()
+        shutil.rmtree(scratch, ignore_errors=True)
     return result
 
 

@@ -102,6 +102,7 @@ def run_job(bundle: Bundle, job) -> JobOutput:
 def _render(project: Project, job, out: JobOutput) -> None:
     from reportgen.build import reference_docx, render_document
     from reportgen.documents import lint
+    from reportgen.documents.comparisons import Comparer
     from reportgen.documents.writers.docx import write_docx
     from reportgen.documents.writers.html import render_html
     from reportgen.documents.writers.pdf import write_pdf
@@ -114,9 +115,10 @@ def _render(project: Project, job, out: JobOutput) -> None:
     out.rollup_values = township_values(results.figures)
     templates = project.root / "templates"
     rules = lint.load_rules(templates)
+    compare = Comparer(project, job.timeframe)  # the earlier figures, shared by the job's documents
     with tempfile.TemporaryDirectory(prefix="reportgen-job-") as scratch:
         for name in job.documents:
-            doc, used = render_document(project, results, name)
+            doc, used = render_document(project, results, name, compare)
             if rules is not None:  # the period-word lint, as in every build
                 lint.require_clean(lint.lint_text(doc.plain_text(), job.timeframe, rules, name), job.timeframe)
             html = render_html(doc, resources.find("style.css", project.root))

@@ -34,19 +34,36 @@ def phrase(word: str, current: Figure, previous_value) -> str:
 
 class Comparer:
     """`compare(f.x)` in a template: "，同比增加3人", or "" when the ledgers do not cover the earlier
-    period (a comparison is left out, never invented). The earlier figures are computed once, on first use."""
+    period (a comparison is left out, never invented).
+
+    One Comparer serves a whole build: the earlier figures (`figures_at`, which a document's `prev`
+    and `prev_period` read too) are computed once per timeframe, and whether a figure's ledger
+    covers the earlier period is worked out once per figure."""
 
     def __init__(self, project, timeframe: Timeframe):
         self._project = project
         self._timeframe = timeframe
-        self._earlier: FigureSet | None = None
+        self._computed: dict[Timeframe, FigureSet] = {}
+        self._covered: dict[str, bool] = {}
 
     @property
     def earlier(self) -> Timeframe:
         return earlier_timeframe(self._timeframe)
 
+    def figures_at(self, timeframe: Timeframe) -> FigureSet:
+        """Every figure at an earlier timeframe (only compared with), computed on first use."""
+        if timeframe not in self._computed:
+            self._computed[timeframe] = compute(self._project.registry, self._project.ledgers, timeframe,
+                                                earlier=True)
+        return self._computed[timeframe]
+
     def covered(self, fid: str) -> bool:
         """Whether the earlier period lies inside what the figure's ledger records (by month)."""
+        if fid not in self._covered:
+            self._covered[fid] = self._find_covered(fid)
+        return self._covered[fid]
+
+    def _find_covered(self, fid: str) -> bool:
         spec = self._project.registry.figures[fid]
         earlier = self.earlier
         if spec.kind == "registry":
@@ -59,16 +76,14 @@ class Comparer:
         declared = ledger.spec.dates.first if ledger.spec.dates else None
         if declared is not None:  # sources.<name>.dates.from: the first day the ledger records
             return declared <= needed
-        dates = ledger.frame[spec.date].dropna()
-        if dates.empty:
+        first = ledger.frame[spec.date].min()  # NaT when the column holds no date
+        if pd.isna(first):
             return False
-        first = pd.Timestamp(dates.min()).date()  # undeclared: the month of its first row
+        first = pd.Timestamp(first).date()  # undeclared: the month of its first row
         return (first.year, first.month) <= (needed.year, needed.month)
 
     def __call__(self, figure: Figure) -> str:
         if not isinstance(figure, Figure) or isinstance(figure.value, tuple) or not self.covered(figure.id):
             return ""
-        if self._earlier is None:
-            self._earlier = compute(self._project.registry, self._project.ledgers, self.earlier, earlier=True)
         word = self._timeframe.words()["versus"]
-        return "，" + phrase(word, figure, self._earlier[figure.id].value)
+        return "，" + phrase(word, figure, self.figures_at(self.earlier)[figure.id].value)

@@ -9,13 +9,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from reportgen import zhnum
 from reportgen.engine import formula
 from reportgen.engine.config import FigureSpec, Registry
 from reportgen.engine.periods import Timeframe, quarter_span_words
-from reportgen.engine.sources import BOOL_CELLS, Ledger
+from reportgen.engine.rows import (  # noqa: F401  their old home
+    Masks,
+    as_bool,
+    condition_mask,
+    measured_columns,
+    select_rows,
+    window_mask,
+)
+from reportgen.engine.sources import Ledger
 from reportgen.errors import FigureError, Problem, WordingError
 from reportgen.privacy import DOCUMENT_STAR, scrub
 
@@ -91,89 +100,27 @@ class FigureSet:
         return {fid: f.value for fid, f in self.figures.items()}
 
 
-def _resolve_bound(value, timeframe: Timeframe):
-    words = {"cutoff": timeframe.cutoff, "year_start": timeframe.year_start,
-             "period_start": timeframe.period.start, "month_start": timeframe.cutoff.replace(day=1)}
-    value = words.get(value, value)
-    return pd.Timestamp(value) if isinstance(value, dt.date) else value
-
-
-def _condition(series: pd.Series, condition, column_type: str, timeframe: Timeframe) -> pd.Series:
-    def literal(v):
-        if column_type == "bool" and v in BOOL_CELLS:
-            return BOOL_CELLS[v]
-        return _resolve_bound(v, timeframe)
-
-    if isinstance(condition, list):
-        return series.isin([literal(v) for v in condition])
-    if not isinstance(condition, dict):
-        return series == literal(condition)
-    present = series.notna()
-    if set(condition) == {"empty"}:
-        return present if condition["empty"] is False else ~present
-    mask = present.copy()
-    for key, test in (("min", "ge"), ("max", "le"), ("after", "gt"), ("before", "lt")):
-        if key in condition:
-            mask &= getattr(series, test)(literal(condition[key])).fillna(False).astype(bool)
-    if "not" in condition:
-        mask &= ~series.isin([literal(v) for v in condition["not"]])
-    if condition.get("empty") is True:
-        mask |= ~present
-    return mask
-
-
-def window_mask(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe) -> pd.Series:
-    """Which ledger rows fall in a figure's window (before its filter)."""
-    frame = ledger.frame
-    keep = pd.Series(True, index=frame.index)
-    window = spec.window
-    start, end, as_of = timeframe.window(window)
-    if spec.date is not None and window != "all":
-        dates = frame[spec.date]
-        if end is not None:
-            keep &= (dates <= pd.Timestamp(end)).fillna(False).astype(bool)
-        if start is not None:
-            keep &= (dates >= pd.Timestamp(start)).fillna(False).astype(bool)
-        if as_of and spec.end is not None:
-            ends = frame[spec.end]
-            keep &= ends.isna() | (ends > pd.Timestamp(end))
-    return keep
-
-
-def select_rows(spec: FigureSpec, ledger: Ledger, timeframe: Timeframe,
-                in_window: pd.Series | None = None, columns: list[str] | None = None) -> pd.DataFrame:
-    """The ledger rows a figure sees: its window, then its filter (only `columns`, when given)."""
-    frame = ledger.frame
-    keep = window_mask(spec, ledger, timeframe) if in_window is None else in_window.copy()
-    for column, condition in spec.where.items():
-        keep &= _condition(frame[column], condition, ledger.spec.columns[column].type, timeframe)
-    return frame.loc[keep, columns] if columns is not None else frame[keep]
-
-
-def measured_columns(spec: FigureSpec) -> list[str]:
-    """The columns a figure's measure reads: what select_rows needs to copy for it."""
-    wanted = (spec.column, spec.date, spec.order_by, *spec.numerator)
-    return [c for c in dict.fromkeys(wanted) if c is not None]
-
-
-def _measure(fid: str, spec: FigureSpec, rows: pd.DataFrame, ledger: Ledger, timeframe: Timeframe):
+def _measure(fid: str, spec: FigureSpec, rows, ledger: Ledger, timeframe: Timeframe):
+    """The figure's value from its rows (a DataFrame, or _Rows: anything giving columns and a length)."""
     if spec.measure == "count":
         return len(rows)
     if spec.measure == "nunique":
         return int(rows[spec.column].nunique())
     if spec.measure == "list":
-        ordered = rows.sort_values(spec.order_by, kind="stable") if spec.order_by else rows
+        values = rows[spec.column]
+        if spec.order_by:  # as DataFrame.sort_values: stable, missing last
+            values = values.loc[rows[spec.order_by].sort_values(kind="stable").index]
         # free text such as a project name may hold an ID or phone number: masked before any output
-        return tuple(dict.fromkeys(scrub(str(v), DOCUMENT_STAR) for v in ordered[spec.column].dropna()))
+        return tuple(dict.fromkeys(scrub(str(v), DOCUMENT_STAR) for v in values.dropna()))
     if spec.measure == "quarters":
         return tuple(str(q) for q in sorted(rows[spec.date].dt.quarter.dropna().unique()))
     if spec.measure == "ratio":
         if len(rows) == 0:
             raise FigureError(Problem("a ratio over no rows", column=f"figures.{fid}",
                                       expected="at least one row in the denominator"))
-        hits = pd.Series(True, index=rows.index)
+        hits = np.ones(len(rows), dtype=bool)
         for column, condition in spec.numerator.items():
-            hits &= _condition(rows[column], condition, ledger.spec.columns[column].type, timeframe)
+            hits &= as_bool(condition_mask(rows[column], condition, ledger.spec.columns[column].type, timeframe))
         return int(hits.sum()) / len(rows)
     values = rows[spec.column].astype(float)
     if spec.measure == "mean":
@@ -275,6 +222,7 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
     problems: list[Problem] = []
     warnings: list[str] = []
     empty: dict[tuple, list[str]] = {}   # (source, window, start, end) -> figure ids
+    masks = Masks(timeframe)
     for fid, spec in registry.figures.items():
         if spec.kind == "formula":
             continue
@@ -288,13 +236,13 @@ def compute(registry: Registry, ledgers: Mapping[str, Ledger], timeframe: Timefr
             figures[fid] = Figure(fid, spec.label, spec.unit, value, _wording_style(spec), prov)
             continue
         ledger = ledgers[spec.source]
-        in_window = window_mask(spec, ledger, timeframe)
+        in_window = masks.window(spec, ledger)
         start, end, _ = timeframe.window(spec.window)
         window_name = spec.window if isinstance(spec.window, str) else f"quarters {list(spec.window.quarters)}"
         if spec.date is not None and spec.window != "all" and not in_window.any():
             empty.setdefault((spec.source, window_name, start, end), []).append(fid)
         try:
-            rows = select_rows(spec, ledger, timeframe, in_window, measured_columns(spec))
+            rows = masks.rows(spec, ledger, in_window)
             value = _measure(fid, spec, rows, ledger, timeframe)
         except FigureError as exc:
             problems.extend(exc.problems)
@@ -362,13 +310,14 @@ def compute_figures(registry: Registry, ledgers: Mapping[str, Ledger], timeframe
                     figure_ids: tuple[str, ...] | list[str]) -> dict[str, Figure]:
     """Only the given ledger figures for a timeframe (a chart's monthly points): id -> Figure."""
     figures: dict[str, Figure] = {}
+    masks = Masks(timeframe)
     for fid in figure_ids:
         spec = registry.figures[fid]
         if spec.kind != "ledger":
             raise FigureError(Problem("cannot be computed alone", column=f"figures.{fid}",
                                       expected="a ledger figure"))
         ledger = ledgers[spec.source]
-        rows = select_rows(spec, ledger, timeframe)
+        rows = masks.rows(spec, ledger, masks.window(spec, ledger))
         value = _measure(fid, spec, rows, ledger, timeframe)
         start, end, _ = timeframe.window(spec.window)
         prov = Provenance("ledger", source=spec.source, file=f"data/{ledger.spec.file}", where=spec.where,

@@ -237,14 +237,19 @@ class _Keep(logging.Handler):
 
 def _warm_up(requests) -> None:
     """Load WeasyPrint and fontconfig, then lay out a scrap of text in the official faces, unless
-    a page is already waiting; errors are left for that page to meet."""
+    a page is already waiting; errors are left for that page to meet.
+
+    Layout only: it loads the faces, which every page needs.  Writing a PDF would subset five CJK
+    fonts for nothing (seconds of CPU taken from the build beside it) and warms nothing a page reuses.
+    """
     from weasyprint import HTML
 
     from reportgen.documents.writers.pdf import _load_fontconfig
+    from reportgen.documents.writers.pdf_lines import set_lines  # noqa: F401  what write_pdf imports
 
     _load_fontconfig()
     if not select.select([requests], [], [], 0)[0]:
-        HTML(string=_WARM_UP).render().write_pdf()
+        HTML(string=_WARM_UP).render()
 
 
 def _answer(request: tuple) -> tuple:

@@ -8,40 +8,45 @@
 #     sequence), and a line break (a blank line ends the paragraph, a new line can open a block);
 #   at the start of a line: # (heading), > (block quote), - + * (list items, rules, setext
 #     underlines), = (setext underline), ~~~ and ``` (fenced code), digits and . or ) (ordered list),
-#     four spaces (indented code), and "Table:" (a table title, model.py).
+#     four spaces (indented code), and "Table:" (a table title, model.py); a title block value
+#     that opens with ' or " is a quoted string (model.py).
 # Everything else (!, ", ', (, ), :, ., digits elsewhere, full-width ＊＃ …) is text. A printed value
-# may land at the start of a line, so the start-of-line characters are escaped at its start; a line
-# break inside a value is made a space, so nothing in it starts a line. `\` before ASCII punctuation
-# is that character in CommonMark, in a table cell too, and model.py reads the title block alike.
+# may land at the start of a line, so the start-of-line characters are escaped at its start (blanks
+# at either end as the entities &#32; and &#9;, which no line start or end strips); a line break inside a value is
+# made a space, so nothing in it starts a line. `\` before ASCII punctuation is that character in
+# CommonMark, in a table cell too, and model.py reads the title block alike.
 
 import re
 
 from markupsafe import Markup
 
 _ANYWHERE = re.compile(r"([\\`*_\[\]<>&|#~])")
-_LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)[ \t]*")
-_LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d{1,9})([.)])(?=[ \t]|$)|(Table)(:))")
-_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")  # a backslash before ASCII punctuation
+_LINE_BREAK = re.compile(r"[ \t]*[\r\n][ \t\r\n]*")  # line breaks and the blanks around them
+_LINE_START = re.compile(r"""^(?:([-+='"])|(\d{1,9})([.)])(?=[ \t]|$)|(Table)(:))""")
+_EDGE_BLANKS = re.compile(r"^[ \t]+|[ \t]+$")
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])|&#(32|9);")  # a backslash before ASCII punctuation; a blank
+_BLANKS = {" ": "&#32;", "\t": "&#9;"}
 
 
 def _escape_start(match: re.Match) -> str:
-    indent, sign, digits, closer, table, colon = match.groups()
+    sign, digits, closer, table, colon = match.groups()
     if sign:
-        return f"{indent}\\{sign}"
+        return f"\\{sign}"
     if digits:
-        return f"{indent}{digits}\\{closer}"
-    return f"{indent}{table}\\{colon}"
+        return f"{digits}\\{closer}"
+    return f"{table}\\{colon}"
 
 
 def escape(text: str) -> str:
-    """Text as markup that the parser reads back as exactly this text (a line break as a space)."""
+    """Text as markup that the parser reads back as exactly this text (line breaks as one space)."""
     text = _ANYWHERE.sub(r"\\\1", _LINE_BREAK.sub(" ", text))
-    return _LINE_START.sub(_escape_start, text, count=1)
+    text = _LINE_START.sub(_escape_start, text, count=1)
+    return _EDGE_BLANKS.sub(lambda m: "".join(_BLANKS[c] for c in m.group(0)), text)
 
 
 def unescape(text: str) -> str:
     """The text a backslash-escaped piece of markup stands for (the title block's values)."""
-    return _ESCAPED.sub(r"\1", text)
+    return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2))), text)
 
 
 def literal(value) -> Markup:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import string
 import subprocess
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -140,8 +141,8 @@ def odd_text_build(tmp_path_factory):
     registry = root / "figures.yaml"
     text = registry.read_text(encoding="utf-8")
     for key, value in (("title", TITLE), ("speaker", SPEAKER)):
-        text = re.sub(rf"^(  {key}: ).*$", lambda m, v=value: m.group(1) + yaml.safe_dump(v, allow_unicode=True).split("\n")[0],
-                      text, count=1, flags=re.M)
+        quoted = yaml.safe_dump(value, allow_unicode=True, width=1000).split("\n")[0]
+        text = re.sub(rf"^(  {key}: ).*$", lambda m, q=quoted: m.group(1) + q, text, count=1, flags=re.M)
     registry.write_text(text, encoding="utf-8")
     project = load_project(root, cache=False)
     assert project.registry.report["title"] == TITLE and project.registry.report["speaker"] == SPEAKER
@@ -169,7 +170,7 @@ def test_the_values_are_in_the_docx_as_typed_and_not_lead_or_emphasis(odd_text_b
             assert run.style.name == holder.runs[-1].style.name
             assert not run.bold and not run.italic
         position = end
-    with __import__("zipfile").ZipFile(folder / "report.docx") as archive:
+    with zipfile.ZipFile(folder / "report.docx") as archive:
         assert b"<w:hyperlink" not in archive.read("word/document.xml")
 
 

@@ -122,25 +122,35 @@ def yuan(value: object) -> str:
 
 
 def yu_wan(yuan: object) -> str:
-    """Amount in 元 worded as a rounded-down approximation in 万元 with 余: 304800 → "30余万元".
+    """Amount in 元 as official documents state a lower bound with 余: 304600 → "30余万元".
 
-    Rule, on v = yuan / 10000 (exact):
-      * v >= 10: keep the two leading significant digits, rounded down (30.48 → 30, 123.4 → 120,
-        99.99 → 99);
-      * 0.1 <= v < 10: keep one decimal, rounded down (5.67 → 5.6, 0.35 → 0.3);
-      * v == 0 → "0万元"; 0 < v < 0.1 (under 1000元) and v < 0 are refused (no honest 余 figure).
-    If v equals the rounded figure exactly, 余 is left out (300000 → "30万元").
+    余 stands for what the last written place leaves out, so it follows a whole number, never a
+    decimal. Directly after a number that ends in 0 it opens the place of that 0 ("30余万元": 30万 to
+    40万; "十余万元"); after 万 it adds less than one 万 ("12万余元": 12万 to 13万; "9万余元").
+      * 10万元 and more: the 万 kept to two significant digits, rounded down: 30.46万 → "30余万元",
+        123.4万 → "120余万元", 35.4万 → "35万余元", 99.99万 → "99万余元", 1234.5万 → "1200余万元";
+      * 1万 to 10万元: whole 万, rounded down: 9.3万 → "9万余元";
+      * 100 to 1万元: in 元, two significant digits, rounded down: 856元 → "850余元", 5432元 → "5400余元";
+      * under 100元: the amount itself, as yuan() words it (no bound is shorter than the figure).
+    An amount the rounded figure states exactly has no 余 (300000 → "30万元", 800 → "800元");
+    0 is "0万元"; a negative amount is refused (a 余 bound of a loss says nothing).
     """
-    v = _dec(yuan, "yu_wan").scaleb(-4)
-    if v == 0:
+    amount = _dec(yuan, "yu_wan")
+    if amount == 0:
         return "0万元"
-    if v < 0:
+    if amount < 0:
         raise _fail("yu_wan", "a 余 approximation needs a non-negative amount", yuan)
-    if v < Decimal("0.1"):
-        raise _fail("yu_wan", "amount under 1000元 is too small for 余万元; use yuan()", yuan)
-    places = 1 if v < 10 else 1 - v.adjusted()
-    figure = _round(v, places, ROUND_DOWN)
-    return _fmt(figure) + ("万元" if figure == v else "余万元")
+    if amount < 100:
+        return _fmt(_round(amount, 2)) + "元"
+    if amount < 10_000:
+        figure = _round(amount, 1 - amount.adjusted(), ROUND_DOWN)  # two significant digits
+        return _fmt(figure) + ("元" if figure == amount else "余元")
+    v = amount.scaleb(-4)
+    figure = _round(v, 0 if v < 10 else 1 - v.adjusted(), ROUND_DOWN)
+    if figure == v:
+        return _fmt(figure) + "万元"
+    digits = _fmt(figure)
+    return digits + ("余万元" if digits.endswith("0") else "万余元")
 
 
 # --------------------------------------------------------------------------- counts

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from reportgen.documents import templating
+from reportgen.documents.model import parse
 from reportgen.engine.project import evaluate, load_project
 from reportgen.errors import TemplateError
 
@@ -233,7 +234,8 @@ def test_ordinary_arithmetic_and_text_still_work(figures, tmp_path):
     project, figs = figures
     text = _render(project, figs, tmp_path, HEAD + "{{ 2 ** 10 }} {{ 'ab' * 3 }} {{ 'x' ~ 'y' }} {{ [1] + [2] }}"
                    " {{ '%05.1f' % 3.14159 }} {{ 'a'|center(5) }}|\n")
-    assert text.endswith("1024 ababab xy [1, 2] 003.1   a  |\n")
+    assert text.endswith("1024 ababab xy \\[1, 2\\] 003.1   a  |\n")  # a printed [ is escaped for the markup
+    assert parse(text).blocks[-1].text.endswith("1024 ababab xy [1, 2] 003.1   a  |")
 
 
 def test_a_stylesheet_that_links_out_of_templates_is_refused(tmp_path, capsys):

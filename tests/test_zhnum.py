@@ -147,33 +147,100 @@ def test_yuan_refuses(bad):
 
 # ----------------------------------------------------------------------------- yu_wan
 
+# The idiom, read independently of yu_wan: a whole number N then 余 and the unit, or N万 then 余元.
+# 余 right after N opens the place of N's last 0 ("30余万元": under 40万); after 万 it adds under 1万.
+_YU_WORDING = re.compile(r"^(\d+)(余万元|万余元|万元|余元|元)$")
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (304800, "30余万元"),  # seed: 村集体分红30余万元
-        (300000, "30万元"),  # exact: no 余
-        (300001, "30余万元"),
-        (1234000, "120余万元"),  # two significant digits, rounded down
-        (1200000, "120万元"),
-        (999900, "99余万元"),  # never rounds up to 100
-        (100000, "10万元"),
-        (109999, "10余万元"),
-        (99990000, "9900余万元"),
-        (56700, "5.6余万元"),  # below 10万: one decimal, rounded down
-        (56000, "5.6万元"),
-        (99999, "9.9余万元"),
-        (1000, "0.1万元"),
-        (1999, "0.1余万元"),
-        (0, "0万元"),
-        (np.float64(304800.0), "30余万元"),
-    ],
+
+def _idiom_bounds(text: str) -> tuple[Decimal, Decimal]:
+    """[lower, upper) in 元 that a 余 wording states, by the idiom alone."""
+    m = _YU_WORDING.match(text)
+    assert m, f"{text!r}: not a whole number with 余 placed by the idiom"
+    number, unit = m.groups()
+    scale = 10_000 if "万" in unit else 1
+    lower = Decimal(number) * scale
+    if "余" not in unit:
+        return lower, lower  # exact
+    if unit.startswith("余"):
+        assert number.endswith("0"), f"{text!r}: 余 right after a number that does not end in 0"
+        step = 10 ** (len(number) - len(number.rstrip("0")))
+    else:
+        step = 1
+    return lower, lower + step * scale
+
+
+def _kept_place(amount: Decimal) -> Decimal:
+    """The place yu_wan keeps an amount to (in 元): two significant digits, but whole 万 from 1万
+    to 10万 (a decimal may not carry 余)."""
+    if 10_000 <= amount < 100_000:
+        return Decimal(10_000)
+    return Decimal(10) ** (amount.adjusted() - 1)
+
+
+AMOUNTS = st.one_of(
+    st.integers(min_value=100, max_value=10**13),
+    st.decimals(min_value=100, max_value=Decimal("1e13"), allow_nan=False, allow_infinity=False, places=2),
+    st.integers(min_value=1, max_value=10**12).map(lambda n: n * 10 ** (n % 7)),  # round amounts, exact
 )
-def test_yu_wan_examples(value, expected):
+
+
+@PROPS
+@given(AMOUNTS)
+def test_yu_wan_states_a_lower_bound_the_next_step_exceeds(amount):
+    """The stated figure never exceeds the amount, the next step up by the idiom's own reading does,
+    余 is there exactly when the figure is not the amount, and the figure keeps the amount to the
+    place the rule keeps (two significant digits; whole 万 from 1万 to 10万)."""
+    amount = Decimal(amount)
+    text = yu_wan(amount)
+    lower, upper = _idiom_bounds(text)
+    assert lower <= amount
+    if "余" in text:
+        assert amount < upper and lower != amount
+        assert amount - lower < _kept_place(amount)
+    else:
+        assert lower == amount
+    assert ("万" in text) == (amount >= 10_000)
+
+
+@PROPS
+@given(AMOUNTS, AMOUNTS)
+def test_yu_wan_bounds_grow_with_the_amount(a, b):
+    low, high = sorted((Decimal(a), Decimal(b)))
+    assert _idiom_bounds(yu_wan(low))[0] <= _idiom_bounds(yu_wan(high))[0]
+
+
+@PROPS
+@given(AMOUNTS)
+def test_check_reads_a_yu_wan_wording_as_the_amount(amount):
+    """`check` reads the wording back to an interval that holds the amount."""
+    from reportgen.audit.extract import find_phrases
+
+    text = yu_wan(amount)
+    (phrase,) = find_phrases(text)
+    _, low, high = phrase.span(phrase.numbers[0])
+    lower, upper = _idiom_bounds(text)
+    if "余" in text:
+        assert (low, high) == (pytest.approx(float(lower)), pytest.approx(float(upper)))
+    assert low <= float(amount) <= high  # an exact figure is read as written, to its rounding
+    assert phrase.canonical == text
+
+
+@PROPS
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99.99"), places=2))
+def test_yu_wan_under_100_yuan_is_the_amount_itself(amount):
+    assert yu_wan(amount) == yuan(amount)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (304600, "30余万元"),  # seed: 村集体分红30余万元 (ledger 304,600元)
+    (np.float64(304600.0), "30余万元"),
+    (0, "0万元"),
+])
+def test_yu_wan_of_the_seed(value, expected):
     assert yu_wan(value) == expected
 
 
-@pytest.mark.parametrize("bad", [-304800, 999, 0.5, float("nan"), None, float("inf")])
+@pytest.mark.parametrize("bad", [-304800, -1, float("nan"), None, float("inf")])
 def test_yu_wan_refuses(bad):
     with pytest.raises(WordingError):
         yu_wan(bad)
@@ -518,7 +585,6 @@ def test_plain_function_default_unit():
 # ----------------------------------------------------------------------------- properties
 
 _WAN_RE = re.compile(r"^(-?\d+(?:\.\d{1,2})?)万元$")
-_YU_RE = re.compile(r"^(\d+(?:\.\d)?)(余?)万元$")
 
 finite_amounts = st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False)
 
@@ -540,23 +606,6 @@ def test_wan_round_trips_within_50_yuan(x):
 def test_wan_of_integers_is_exact_to_the_rounding(n):
     back = Decimal(_WAN_RE.match(wan(n)).group(1)) * 10000
     assert abs(back - n) <= 50
-
-
-@PROPS
-@given(st.decimals(min_value=1000, max_value=Decimal("1e14"), allow_nan=False, places=2))
-def test_yu_wan_never_exceeds_the_value(d):
-    text = yu_wan(d)
-    m = _YU_RE.match(text)
-    assert m, text
-    shown = Decimal(m.group(1))
-    value = d.scaleb(-4)
-    assert shown <= value
-    assert (m.group(2) == "余") == (shown != value)
-    # the dropped part is less than one unit of the last kept digit
-    step = Decimal("0.1") if value < 10 else Decimal(1).scaleb(value.adjusted() - 1)
-    assert value - shown < step
-    if value >= 10:
-        assert len(m.group(1).rstrip("0")) <= 2
 
 
 @PROPS

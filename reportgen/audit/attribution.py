@@ -11,7 +11,7 @@ from reportgen.audit.extract import Phrase, contexts, household_splits, normaliz
 from reportgen.audit.names import DISAGREE_SCORE, NameMatch, NameMatcher, confident
 from reportgen.audit.readers import TextBlock
 from reportgen.build import document_context
-from reportgen.documents import templating
+from reportgen.documents import literal, templating
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.engine.project import Project, Results
 from reportgen.errors import ReportgenError
@@ -129,14 +129,14 @@ def marked_source(source: str) -> str:
 
 def template_paragraphs(text: str) -> list[str]:
     """Rendered template markup into normalized paragraphs: front matter, # and ** dropped, the lines
-    of a paragraph joined, each table row a paragraph of its own."""
+    of a paragraph joined, each table row a paragraph of its own, printed values unescaped."""
     text = re.sub(r"\A\s*---\n.*?\n---\n", "", text, flags=re.S)
     paragraphs = []
     for chunk in re.split(r"\n\s*\n", text):
         lines = [re.sub(r"^\s*#{1,6}\s+|\*\*", "", line).strip() for line in chunk.split("\n")]
         rows = [line.strip("|").strip() for line in lines if line.startswith("|")]
-        paragraphs += [normalize(row) for row in rows if not re.fullmatch(r"[-:| ]*", row)]
-        paragraphs.append(normalize("".join(line for line in lines if not line.startswith("|"))))
+        paragraphs += [normalize(literal.unescape(row)) for row in rows if not re.fullmatch(r"[-:| ]*", row)]
+        paragraphs.append(normalize(literal.unescape("".join(line for line in lines if not line.startswith("|")))))
     return paragraphs
 
 

@@ -17,11 +17,11 @@ NEAR_CHARS, SENTENCE_CHARS, AFTER_CHARS = 16, 40, 10
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 PHRASE = re.compile(
     r"(?<![\d.A-Za-z])(?<!\d,)(?:(?P<households>\d+) ?户 ?[、,]? ?(?P<people>\d+) ?[人名](?!次)"
-    rf"|(?P<number>{_NUMBER}) ?(?P<unit>余万元|多万元|万余元|万元|亿元|千元|元|户次|人次|千瓦|个百分点|户|人|名|个|%))"
+    rf"|(?P<number>{_NUMBER}) ?(?P<unit>余万元|多万元|万余元|万多元|万元|亿元|千元|余元|多元|元|户次|人次|千瓦|个百分点|户|人|名|个|%))"
 )
-_SCALE = {"万元": 10_000, "余万元": 10_000, "多万元": 10_000, "万余元": 10_000, "亿元": 100_000_000,
+_SCALE = {"万元": 10_000, "余万元": 10_000, "多万元": 10_000, "万余元": 10_000, "万多元": 10_000, "亿元": 100_000_000,
           "千元": 1_000, "%": Decimal("0.01")}
-APPROXIMATE = ("余万元", "多万元", "万余元")
+APPROXIMATE = ("余万元", "多万元", "万余元", "万多元", "余元", "多元")  # 多 means what 余 does
 # "同比增加13人", "环比提高0.1个百分点": a difference between two periods, not a figure of the registry
 COMPARISON = re.compile(r"(?:同比|环比)(?:增加|减少|提高|降低|增长|下降)$")
 UNIT_SYNONYMS = {"名": "人"}      # a unit people write for a registry unit, with the same meaning
@@ -49,19 +49,24 @@ class Phrase:
         """The phrase as reportgen would write the same number: "13.380万元" → "13.38万元"."""
         if self.unit == "户人":
             return f"{int(self.numbers[0])}户{int(self.numbers[1])}人"
-        unit = "余万元" if self.written_unit in APPROXIMATE else self.written_unit
+        unit = self.written_unit.replace("多", "余")
         return format(Decimal(self.numbers[0]).normalize(), "f") + unit
 
     def span(self, number: str) -> tuple[float, float, float]:
         """(value, lowest, highest) a written number stands for, in the figure's unit (元, fraction).
 
-        Counts are exact; "13.38万元" is 13.38 ± 0.005 万元; "30余万元" is 30 up to 31 万元.
+        Counts are exact; "13.38万元" is 13.38 ± 0.005 万元. 余 (or 多) adds less than the place it
+        stands for: right after a whole number ending in 0, that 0's place ("30余万元" is 30 up to
+        40 万元, "850余元" 850 up to 860元); else, as after 万, one unit of the last digit written
+        ("12万余元" is 12 up to 13 万元, "9.3万余元" 9.3 up to 9.4).
         """
         scale = Decimal(_SCALE.get(self.written_unit, 1))
         value = Decimal(number)
         if self.written_unit in APPROXIMATE:
-            whole_digits = len(number.split(".")[0])
-            step = Decimal(10) ** (whole_digits - 2) if value >= 10 else Decimal("0.1")
+            whole, _, fraction = number.partition(".")
+            step = Decimal(10) ** -len(fraction)
+            if not fraction and self.written_unit[0] in "余多" and whole.endswith("0"):
+                step = Decimal(10) ** (len(whole) - len(whole.rstrip("0")))
             return float(value * scale), float(value * scale), float((value + step) * scale)
         places = len(number.split(".")[1]) if "." in number else 0
         half = Decimal(0) if self.written_unit in WHOLE_UNITS else Decimal(5) * Decimal(10) ** -(places + 1)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markdown_it import MarkdownIt
 
+from reportgen.documents import literal
 from reportgen.errors import TemplateError
 
 if TYPE_CHECKING:
@@ -141,23 +142,48 @@ class _NoForm:
 _NO_FORM = _NoForm()
 
 
+def _title_value(raw: str, source: str, number: int) -> str:
+    """A title block value: text with backslash escapes as in the body (how printed values arrive),
+    or a YAML-quoted string."""
+    raw = raw.strip()
+    if raw[:1] in ("'", '"'):
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise TemplateError(f"{source}:{number}: title block value is not a valid quoted string: "
+                                f"{getattr(exc, 'problem', None) or exc}") from None
+        if not isinstance(value, str):
+            raise TemplateError(f"{source}:{number}: title block value {raw[:30]!r} is not one quoted string")
+        return value
+    return literal.unescape(raw)
+
+
+def _title_block(lines: list[str], source: str) -> dict:
+    """`key: value` lines (blank lines and # comments skipped) into the title block's values."""
+    meta: dict[str, str | None] = {}
+    for number, line in enumerate(lines, start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, colon, raw = line.partition(":")
+        key = key.strip()
+        if not colon or not key:
+            raise TemplateError(f"{source}:{number}: title block must be 'key: value' lines")
+        if key not in TITLE_KEYS:
+            raise TemplateError(
+                f"{source}:{number}: unknown title block key {key!r}; expected one of {', '.join(TITLE_KEYS)}")
+        if key in meta:
+            raise TemplateError(f"{source}:{number}: title block key {key!r} is given twice")
+        meta[key] = _title_value(raw, source, number) or None
+    return meta
+
+
 def _split_front_matter(text: str, source: str) -> tuple[dict, str, int]:
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise TemplateError(f"{source}:1: expected a title block opening with '---'")
     for i, line in enumerate(lines[1:], start=1):
         if line.strip() == "---":
-            try:
-                meta = yaml.safe_load("\n".join(lines[1:i])) or {}
-            except yaml.YAMLError as exc:
-                raise TemplateError(f"{source}: title block is not valid YAML: {exc}") from exc
-            if not isinstance(meta, dict):
-                raise TemplateError(f"{source}: title block must be 'key: value' lines")
-            unknown = sorted(str(k) for k in set(meta) - set(TITLE_KEYS))
-            if unknown:
-                raise TemplateError(
-                    f"{source}: unknown title block key {unknown[0]!r}; expected one of {', '.join(TITLE_KEYS)}"
-                )
+            meta = _title_block(lines[1:i], source)
             if not meta.get("title"):
                 raise TemplateError(f"{source}: the title block has no title")
             return meta, "\n".join(lines[i + 1 :]), i + 1
@@ -172,6 +198,8 @@ def _inline_runs(token) -> tuple[Run, ...]:
             lead = True
         elif child.type == "strong_close":
             lead = False
+        elif child.type == "text_special":  # an escaped character or an entity: text, never markup
+            runs.append(Run(child.content, lead))
         elif child.type in ("text", "code_inline"):
             # CommonMark will not close ** after 。 when a letter follows, which is every lead
             # sentence in Chinese, so a literal ** left in the text toggles the lead too.
@@ -202,7 +230,13 @@ def _chart(token, source: str) -> Chart | None:
     src = children[0].attrGet("src") or ""
     if not src.startswith("chart:") or not src[6:]:
         raise TemplateError(f"{source}: image {src!r}: only charts can be shown, as ![图题](chart:NAME)")
-    return Chart(src[6:], children[0].content.strip())
+    return Chart(src[6:], _inline_text(children[0]).strip())
+
+
+def _is_caption(token) -> bool:
+    """A paragraph the template opens with `Table:` (an escaped `Table\\:` of a printed value is text)."""
+    first = (token.children or [None])[0]
+    return first is not None and first.type == "text" and first.content.startswith(TABLE_CAPTION)
 
 
 def _inline_text(token) -> str:
@@ -212,9 +246,10 @@ def _inline_text(token) -> str:
 def parse(text: str, source: str = "<template>") -> Document:
     """Parse rendered template text into a Document; raise TemplateError on unsupported markup."""
     meta, body, _ = _split_front_matter(text, source)
-    md = MarkdownIt("commonmark").enable("table")
+    md = MarkdownIt("commonmark").enable("table").disable("text_join")  # escaped characters stay text_special
     tokens = md.parse(body)
     blocks: list[Block] = []
+    captions: set[int] = set()  # the paragraphs that are table titles, by id
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -224,6 +259,8 @@ def parse(text: str, source: str = "<template>") -> Document:
             i += 3
         elif tok.type == "paragraph_open":
             blocks.append(_chart(tokens[i + 1], source) or Paragraph(_inline_runs(tokens[i + 1])))
+            if _is_caption(tokens[i + 1]):
+                captions.add(id(blocks[-1]))
             i += 3
         elif tok.type == "table_open":
             header: list[str] = []
@@ -248,7 +285,8 @@ def parse(text: str, source: str = "<template>") -> Document:
                         rows.append(tuple(current))
                 i += 1
             caption = None
-            if blocks and isinstance(blocks[-1], Paragraph) and blocks[-1].text.startswith(TABLE_CAPTION):
+            if blocks and id(blocks[-1]) in captions:
+                captions.discard(id(blocks[-1]))
                 caption = blocks.pop().text[len(TABLE_CAPTION):].strip()
             blocks.append(Table(tuple(header), tuple(rows), caption))
             i += 1
@@ -258,7 +296,7 @@ def parse(text: str, source: str = "<template>") -> Document:
             line = (tok.map[0] + 1) if tok.map else "?"
             raise TemplateError(f"{source}: body line {line}: unsupported markup {tok.type!r}")
     for block in blocks:
-        if isinstance(block, Paragraph) and block.text.startswith(TABLE_CAPTION):
+        if id(block) in captions:
             raise TemplateError(f"{source}: {block.text[:30]!r}: a table title must stand just before its table")
     title_block = TitleBlock(**{k: (str(v) if v is not None else None) for k, v in meta.items()})
     return Document(title_block, tuple(blocks))

@@ -227,8 +227,13 @@ class Sandbox(ImmutableSandboxedEnvironment):
     code_generator_class = BoundedCodeGenerator
     intercepted_binops = frozenset(["*", "**", "+", "%"])
 
-    def __init__(self, **options):
-        super().__init__(finalize=printable, **options)
+    def __init__(self, escape=None, **options):
+        """`escape`, if given, makes what every `{{ … }}` prints, after the control-character check."""
+        def finalize(value):
+            value = printable(value)
+            return value if escape is None else escape(value)
+
+        super().__init__(finalize=finalize, **options)
         self.filters.update(BOUNDED_FILTERS)
         self.globals["lipsum"] = lipsum
 

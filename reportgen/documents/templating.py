@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,9 +12,10 @@ from pathlib import Path
 import jinja2
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SecurityError
+from jinja2.utils import _PassArg
 
 from reportgen import zhnum
-from reportgen.documents import sandbox
+from reportgen.documents import literal, sandbox
 from reportgen.engine.figures import Figure, FigureSet
 from reportgen.errors import Problem, TemplateError
 
@@ -127,21 +130,53 @@ def _filters() -> dict:
     }
 
 
+def _text_filter(name: str, original):
+    """A filter of Jinja's that escapes for HTML under autoescape, made to work on plain text, so that
+    what it gives is escaped for the markup when printed like any other value."""
+    by_context = _PassArg.from_obj(original) is _PassArg.eval_context
+
+    @functools.wraps(original)
+    def plain(*args, **kwargs):
+        if by_context:
+            eval_ctx = copy.copy(args[0])
+            eval_ctx.autoescape = False
+            args = (eval_ctx, *args[1:])
+        made = original(*args, **kwargs)
+        return str(made) if name in _TEXT_AS_MARKUP else made
+
+    return plain
+
+
+_TEXT_AS_MARKUP = ("striptags", "tojson")  # a Markup of text, not of the template's markup
+
+
+def _markup_filters(filters: Mapping) -> dict:
+    """`e`/`escape` escape for the markup; `safe` keeps marking text as markup; the rest work on text."""
+    plain = {name: _text_filter(name, f) for name, f in filters.items()
+             if _PassArg.from_obj(f) is _PassArg.eval_context or name in _TEXT_AS_MARKUP}
+    escaping = {name: (lambda value: literal.literal(str(value))) for name in ("e", "escape", "forceescape")}
+    return {**plain, **escaping}
+
+
 def _globals() -> dict:
     return {"hu_ren": lambda h, p: zhnum.hu_ren(_number(h), _number(p))}
 
 
 def environment(templates_dir: Path) -> jinja2.Environment:
-    """The sandboxed environment: StrictUndefined, loader confined to templates/, no autoescape."""
+    """The sandboxed environment: StrictUndefined, loader confined to templates/, and every printed
+    value escaped for the markup (documents.literal), so ledger and registry text reaches the
+    document as typed; a macro's output, a `{% set %}` block and `|safe` are the template's markup."""
     env = sandbox.Sandbox(
+        escape=literal.literal,
         loader=ConfinedLoader(templates_dir),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=True,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(_filters())
+    env.filters.update(_markup_filters(env.filters))
     env.globals.update(_globals())
     return env
 

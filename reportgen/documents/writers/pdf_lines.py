@@ -36,7 +36,11 @@ BASE_SPACING_PT = -0.21  # style.css letter-spacing on p and headings: 28 charac
 INDENT_PT = 2 * MEASURE_PT / 28  # two characters of the grid
 FALLBACK_FAMILY = "Noto Serif CJK SC"  # what fonts.conf gives a character FandolFang lacks
 AUTOSPACE_EMS = 0.2  # between 汉字 and digits or Latin letters
-MAX_SQUEEZE_PT = -2.0  # the tightest spacing a line may take to keep a closing mark
+DOCX_SPACING_PT = -0.25  # the DOCX's run spacing (w:spacing -5, in twentieths of a point)
+# Marks LibreOffice lets hang past the end of a full line (one, after a 汉字 or mark, never after a digit
+# or letter); here the line is squeezed to hold it.  Any other mark that may not start a line (）” …)
+# takes the character before it down to the next line.
+HANGING_MARKS = set("。，、：；？！")
 
 NO_LINE_START = set("。，、；：？！）”’》〉」』】〕·％%.,;:?!)]}")
 NO_LINE_END = set("（“‘《〈「『【〔([{")
@@ -210,10 +214,17 @@ def _gaps(glyphs: list[Glyph]) -> list[float]:
     return gaps
 
 
+def _is_western(char: str) -> bool:
+    return bool(_UNSPLIT.match(char))
+
+
 def _can_break(glyphs: list[Glyph], at: int) -> bool:
     """May a line end before glyphs[at]?"""
     before, after = glyphs[at - 1].char, glyphs[at].char
     if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    # A quotation mark stays with a digit or letter beside it (UAX 14 LB19, as LibreOffice breaks).
+    if before in "”’" and _is_western(after) or _is_western(before) and after in "“‘":
         return False
     if before == after and before in "—…":  # —— and …… are one mark
         return False
@@ -230,14 +241,42 @@ class Line:
     last: bool
 
 
+def _grid_widths(glyphs: list[Glyph]):
+    """The width of glyphs[first:stop] as the DOCX sets it on the grid, for deciding what fits a line.
+
+    As LibreOffice lays out the DOCX: every full-width character takes its own cell (adjacent marks
+    are not compressed), the run spacing applies to every character but the last of each run of
+    汉字 or of digits and letters, and a fifth of an em separates a 汉字 from a digit or letter.
+    """
+    prefix = [0.0]
+    for i, g in enumerate(glyphs):
+        width = g.advance
+        nxt = glyphs[i + 1].char if i + 1 < len(glyphs) else None
+        if nxt is not None and _is_western(g.char) == _is_western(nxt):
+            width += DOCX_SPACING_PT
+        if nxt is not None and (_is_han(g.char) and nxt.isascii() and nxt.isalnum()
+                                or g.char.isascii() and g.char.isalnum() and _is_han(nxt)):
+            width += AUTOSPACE_EMS * FONT_SIZE_PT
+        prefix.append(prefix[-1] + width)
+
+    def width(first: int, stop: int) -> float:
+        last = glyphs[stop - 1]  # its own advance, not what follows it
+        return prefix[stop - 1] - prefix[first] + last.advance
+
+    return width
+
+
 def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
     """Greedy lines on the grid, kinsoku kept; each full line's spacing fills the measure.
 
-    A line of n characters takes their advances, the gaps between them and n times the grid's
-    letter-spacing (WeasyPrint spaces the last character too); a full line's spacing is then
+    What fits a line is decided on the grid, as the DOCX's lines are (`_grid_widths`), so the PDF
+    breaks its lines where LibreOffice breaks the DOCX's.  A line of n characters is then set with
+    their advances, the gaps between them (half an em less after a mark followed by another) and n
+    times the letter-spacing (WeasyPrint spaces the last character too); a full line's spacing is
     whatever brings its last character's right edge to the measure.
     """
     gaps = _gaps(glyphs)
+    grid = _grid_widths(glyphs)
 
     def natural(first: int, stop: int) -> float:
         return sum(g.advance for g in glyphs[first:stop]) + sum(gaps[first:stop - 1])
@@ -247,16 +286,12 @@ def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
     while start < n:
         measure = MEASURE_PT - (indent if not lines else 0)
         end = start + 1
-        while end < n and natural(start, end + 1) + BASE_SPACING_PT * (end + 1 - start) <= measure + 0.01:
+        while end < n and grid(start, end + 1) <= measure + 0.01:
             end += 1
         if end < n:
-            # Push in: closing marks that may not start the next line join this one, squeezed.
-            pushed = end
-            while pushed < n and glyphs[pushed].char in NO_LINE_START:
-                pushed += 1
-            squeeze = (measure - natural(start, pushed)) / max(pushed - start - 1, 1)
-            if pushed > end and (pushed == n or _can_break(glyphs, pushed)) and squeeze >= MAX_SQUEEZE_PT:
-                end = pushed
+            if glyphs[end].char in HANGING_MARKS and not _is_western(glyphs[end - 1].char) and \
+                    (end + 1 == n or _can_break(glyphs, end + 1)):
+                end += 1  # pushed in: the line is squeezed to hold the mark
             else:  # carry characters down until the break is allowed
                 while end - 1 > start and not _can_break(glyphs, end):
                     end -= 1

@@ -29,7 +29,8 @@ def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
 
 
 def align_table(grid, table: Table) -> None:
-    """Number columns right-aligned, row headers left-aligned; rows never split across pages."""
+    """Number columns right-aligned, row headers and other body cells left-aligned (as in the PDF);
+    rows never split across pages."""
     from reportgen.documents.writers.html import numeric_columns
 
     numeric = numeric_columns(table)
@@ -37,7 +38,7 @@ def align_table(grid, table: Table) -> None:
     for r, row in enumerate(grid.rows):
         set_attrs(child(row._tr.get_or_add_trPr(), "cantSplit", TRPR_ORDER), val=1)
         for n, cell in enumerate(row.cells):
-            align = "right" if numeric[n] else "left" if n == 0 and r >= first_body_row else None
+            align = "right" if numeric[n] else "left" if r >= first_body_row else None
             if align:
                 set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
 

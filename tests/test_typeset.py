@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from conftest import REPO
-from pdf_lines import MM, TEXT_RIGHT, body_lines, dash_ink_top_mm, lines_by_block, squash
+from pdf_layout import MM, TEXT_RIGHT, body_lines, dash_ink_top_mm, lines_by_block, squash
 
 from reportgen.batch.variants import DEFAULT_VARIANTS
 from reportgen.build import render_document
@@ -28,8 +28,6 @@ def variant_pdfs(repo_project, variant_builds):
     for period, result in variant_builds[0].items():
         for document in result.documents:
             doc, _ = render_document(repo_project, result.results, document.name)
-            if doc.form is not None and doc.form.header:
-                continue  # 版头 and masthead forms: measured in tests/test_forms.py
             built.append((f"{period}/{document.name}", doc, result.folder / document.files["pdf"]))
     labels = {label for label, _, _ in built}
     assert {f"{period}/report" for period in DEFAULT_VARIANTS} <= labels

@@ -6,14 +6,16 @@ broken into lines with the advance widths of the fonts fontconfig gives the PDF 
 fontTools), and every line but a paragraph's last is written as a block of its own whose
 letter-spacing makes it end exactly at the right edge of the text block:
 
-- the grid: 28 full-width characters fill the 156 mm measure (the −0.21 pt of style.css);
-- kinsoku: no 。，、）” … at a line start and no （“ … at a line end; a closing mark that would
-  start a line is pushed into the line above (squeezing it, as LibreOffice and Word keep it
-  there), failing that a character is carried down;
+- the breaks: what fits a line is decided as LibreOffice lays out the DOCX (`_grid_widths`: 28
+  full-width characters to the 156 mm, adjacent marks not compressed, the DOCX's run spacing, a
+  fifth of an em between 汉字 and digits or Latin letters), so the PDF's lines, and so its pages,
+  are the DOCX's;
+- kinsoku: no 。，、）” … at a line start and no （“ … at a line end; one of 。，、：；？！ that
+  does not fit is pushed into the line above (squeezing it, where LibreOffice hangs it), any other
+  closing mark takes the character before it down; a quotation mark stays with a digit beside it;
 - digits, Latin letters and the signs inside a number (2023, 13.38, 87.25%) are never split;
-- of two adjacent full-width marks (）。 。“ ”，) the first is set half width, as Word and WPS do;
-- a fifth of an em between 汉字 and digits or Latin letters, as LibreOffice sets the DOCX, so both
-  break their lines alike and the PDF has the DOCX's pages.
+- of two adjacent full-width marks (）。 。“ ”，) the first is set half width, as Word and WPS do,
+  and the line's spacing takes up the half em.
 
 The characters and their order are unchanged, so pdftotext reads the same text back.
 """
@@ -296,7 +298,9 @@ def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
                 while end - 1 > start and not _can_break(glyphs, end):
                     end -= 1
         if end >= n:
-            lines.append(Line(start, n, BASE_SPACING_PT, True))
+            # The grid's spacing, unless the line the DOCX's metrics let through would overrun.
+            fill = (measure - natural(start, n)) / max(n - start - 1, 1)
+            lines.append(Line(start, n, min(BASE_SPACING_PT, fill), True))
             break
         spacing = (measure - natural(start, end)) / max(end - start - 1, 1)
         lines.append(Line(start, end, spacing, False))

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from reportgen import resources
 from reportgen.documents.model import Chart, Document, Heading, Paragraph, Table
-from reportgen.documents.writers.table_columns import TABLE_FONT_PT, TEXT_WIDTH_PT, column_widths
 from reportgen.errors import InputError, Problem
 
 #: The shipped style.css (package data, or templates/ of a checkout): the GB/T 9704 page in CSS.
@@ -91,10 +90,6 @@ def _table(block: Table) -> str:
     out = ['<table class="table">']
     if block.caption:
         out.append(f"<caption>{_text(block.caption)}</caption>")
-    widths = column_widths(block.header, block.rows, TABLE_FONT_PT, TEXT_WIDTH_PT)
-    if widths:  # the DOCX's columns (writers/table_columns.py), as shares of the text block
-        cols = "".join(f'<col style="width: {100 * w / sum(widths):.2f}%">' for w in widths)
-        out.append(f"<colgroup>{cols}</colgroup>")
     if block.header:
         cells = "".join(f'<th scope="col"{_NUM if numeric[n] else ""}>{_text(c)}</th>'
                         for n, c in enumerate(block.header))

@@ -302,10 +302,26 @@ def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
             fill = (measure - natural(start, n)) / max(n - start - 1, 1)
             lines.append(Line(start, n, min(BASE_SPACING_PT, fill), True))
             break
-        spacing = (measure - natural(start, end)) / max(end - start - 1, 1)
-        lines.append(Line(start, end, spacing, False))
+        lines.append(Line(start, end, _fill_spacing(glyphs, start, end, measure - natural(start, end)), False))
         start = end
     return lines
+
+
+def _tight(glyphs: list[Glyph], i: int) -> bool:
+    """Whether the gap after glyphs[i] lies inside a number or word (13.38, 87.25%): it keeps the
+    grid's spacing, so a justified line never opens a number up (nor pdftotext reads "1 6")."""
+    return i + 1 < len(glyphs) and _is_western(glyphs[i].char) and _is_western(glyphs[i + 1].char)
+
+
+def _fill_spacing(glyphs: list[Glyph], start: int, end: int, room: float) -> float:
+    """The letter-spacing that spreads `room` over a full line's gaps; a line stretched (not
+    squeezed) leaves the gaps inside numbers at the grid's spacing and spreads it over the rest."""
+    gaps = end - start - 1
+    uniform = room / max(gaps, 1)
+    tight = sum(_tight(glyphs, i) for i in range(start, end - 1))
+    if uniform <= BASE_SPACING_PT or tight == gaps:
+        return uniform
+    return (room - tight * BASE_SPACING_PT) / (gaps - tight)
 
 
 def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
@@ -317,8 +333,9 @@ def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
             out.append('<span class="lead">' if g.lead else "</span>")
             lead = g.lead
         text = escape(g.char, quote=False)
-        if gaps[i] and i < line.end - 1:
-            text = f'<span class="gap" style="letter-spacing: {line.spacing + gaps[i]:.3f}pt">{text}</span>'
+        spacing = min(BASE_SPACING_PT, line.spacing) if _tight(glyphs, i) else line.spacing
+        if (gaps[i] or spacing != line.spacing) and i < line.end - 1:
+            text = f'<span class="gap" style="letter-spacing: {spacing + gaps[i]:.3f}pt">{text}</span>'
         out.append(text)
     if lead:
         out.append("</span>")

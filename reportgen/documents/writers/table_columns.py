@@ -14,8 +14,8 @@ import re
 
 TABLE_FONT_PT = 14.0    # 4号, the tables' size in style.css and docx_styles.TABLE_STYLES
 TEXT_WIDTH_PT = 156 / 25.4 * 72  # the text block of GB/T 9704
-CELL_MARGIN_PT = 5.4   # Word's and LibreOffice's default left and right cell margin (108 twips)
-RULE_PT = 1.0          # the cell's share of its rules, and rounding
+CELL_MARGIN_PT = 4.0   # left and right cell margin: the DOCX's w:tblCellMar, the PDF's padding
+RULE_PT = 0.5          # the cell's share of its rules (0.5 pt), and rounding
 AIR_EMS = 0.25         # beyond the margins, where the table has room for it
 _HAN_DIGIT = re.compile(r"(?<=[\u4e00-\u9fff])[0-9A-Za-z]|(?<=[0-9A-Za-z%])[\u4e00-\u9fff]")
 _NARROW = {".": 0.3, ",": 0.3, "%": 0.85, "-": 0.35, "+": 0.6}
@@ -23,9 +23,9 @@ _NARROW = {".": 0.3, ",": 0.3, "%": 0.85, "-": 0.35, "+": 0.6}
 
 def text_ems(text: str) -> float:
     """How wide `text` is set, in ems: 汉字 and full-width marks one em, digits and letters about
-    half, and a quarter em at each change between 汉字 and digits (LibreOffice's space there)."""
+    half, and a fifth of an em at each change between 汉字 and digits (LibreOffice's space there)."""
     width = sum(1.0 if ord(ch) > 0x2E7F else _NARROW.get(ch, 0.5) for ch in text)
-    return width + 0.25 * len(_HAN_DIGIT.findall(text))
+    return width + 0.2 * len(_HAN_DIGIT.findall(text))
 
 
 def _half(text: str) -> float:

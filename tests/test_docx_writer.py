@@ -209,10 +209,10 @@ def test_table_is_centred_bordered_grid_with_heiti_header(body, styles, document
     assert rows[0].find("w:trPr/w:tblHeader", NS) is not None
     for n, row in enumerate(rows):
         font = "黑体" if n == 0 else "仿宋_GB2312"
-        for column, p in enumerate(row.iter(w("p"))):
+        for p in row.iter(w("p")):
             assert indent(styles, p) == ("0", "0")
-            # Headers centred; in the body a row header left-aligned (the sample has no numbers).
-            expected = "left" if n and column == 0 else "center"
+            # Headers centred; body text left-aligned, as in the PDF (the sample has no numbers).
+            expected = "left" if n else "center"
             assert styles.paragraph_property(p, "jc", "val") == expected
             for r in text_runs(p):
                 assert styles.run_property(r, "rFonts", "eastAsia") == font

@@ -23,6 +23,7 @@ from reportgen.documents.writers.docx_styles import (
     set_indent,
 )
 from reportgen.documents.writers.ooxml import RPR_ORDER, child, set_attrs
+from reportgen.documents.writers.table_columns import column_widths
 from reportgen.errors import InputError, Problem
 
 # C0 controls other than tab and newline, lone surrogates, U+FFFE/U+FFFF: XML 1.0 cannot hold them.
@@ -159,24 +160,6 @@ def write_paragraph(doc, paragraph: Paragraph) -> None:
         set_indent(written._p.get_or_add_pPr(), False)
 
 
-def column_widths(rows, points: float, total: Length) -> list[Length]:
-    """Widths that fit each column's longest cell (CJK a full em, ASCII half), scaled to `total`.
-
-    A header cell may wrap onto two lines, so it asks for half its width; LibreOffice sets a fifth
-    of an em between 汉字 and digits, so each such change asks for a quarter em more.
-    """
-    def ems(text: str, header: bool) -> float:
-        width = sum(1 if ord(ch) > 0x2E7F else 0.5 for ch in text)
-        width += 0.25 * len(re.findall(r"(?<=[\u4e00-\u9fff])[0-9]|(?<=[0-9])[\u4e00-\u9fff]", text))
-        return (width / 2 if header else width) + 1  # one em of cell padding
-
-    need = [max(ems(cells[n], style is TABLE_STYLES["header"]) if n < len(cells) else 1
-                for cells, style in rows)
-            for n in range(max(len(cells) for cells, _ in rows))]
-    scale = total / (sum(need) * Pt(points))
-    return [Emu(int(n * Pt(points) * scale)) for n in need]
-
-
 def write_table(doc, table: Table) -> None:
     """A centred grid of single 0.5 pt lines; the header row repeats on each page."""
     rows = [(cells, TABLE_STYLES["cell"]) for cells in table.rows]
@@ -193,7 +176,8 @@ def write_table(doc, table: Table) -> None:
     grid.autofit = False
     section = doc.sections[-1]
     text_width = section.page_width - section.left_margin - section.right_margin
-    widths = column_widths(rows, TABLE_STYLES["cell"][1].size, Length(text_width))
+    widths = [Emu(int(Pt(points))) for points in column_widths(
+        table.header, table.rows, TABLE_STYLES["cell"][1].size, Length(text_width).pt)]
     for column, column_width in zip(grid.columns, widths, strict=True):
         column.width = column_width  # w:gridCol, which LibreOffice reads; Word reads w:tcW below
     for row, (cells, (style, _look)) in zip(grid.rows, rows, strict=True):

@@ -13,6 +13,9 @@ from docx.shared import Mm
 from reportgen.documents.model import Chart, Table
 from reportgen.documents.writers.ooxml import PPR_ORDER, child, set_attrs
 
+TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+               "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar",
+               "tblLook", "tblCaption", "tblDescription")
 TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit",
               "trHeight", "tblHeader", "tblCellSpacing", "jc", "hidden")
 
@@ -29,15 +32,21 @@ def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
 
 
 def align_table(grid, table: Table) -> None:
-    """Number columns right-aligned, row headers left-aligned; rows never split across pages."""
+    """Number columns right-aligned, row headers and other body cells left-aligned (as in the PDF);
+    rows never split across pages."""
     from reportgen.documents.writers.html import numeric_columns
+    from reportgen.documents.writers.table_columns import CELL_MARGIN_PT
 
     numeric = numeric_columns(table)
     first_body_row = 1 if table.header else 0
+    margins = child(grid._tbl.tblPr, "tblCellMar", TBLPR_ORDER)  # the PDF's cell padding, as column widths assume
+    for side in ("left", "right"):
+        set_attrs(child(margins, side, ("top", "left", "start", "bottom", "right", "end")),
+                  w=round(CELL_MARGIN_PT * 20), type="dxa")
     for r, row in enumerate(grid.rows):
         set_attrs(child(row._tr.get_or_add_trPr(), "cantSplit", TRPR_ORDER), val=1)
         for n, cell in enumerate(row.cells):
-            align = "right" if numeric[n] else "left" if n == 0 and r >= first_body_row else None
+            align = "right" if numeric[n] else "left" if r >= first_body_row else None
             if align:
                 set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
 

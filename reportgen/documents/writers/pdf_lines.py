@@ -6,14 +6,16 @@ broken into lines with the advance widths of the fonts fontconfig gives the PDF 
 fontTools), and every line but a paragraph's last is written as a block of its own whose
 letter-spacing makes it end exactly at the right edge of the text block:
 
-- the grid: 28 full-width characters fill the 156 mm measure (the −0.21 pt of style.css);
-- kinsoku: no 。，、）” … at a line start and no （“ … at a line end; a closing mark that would
-  start a line is pushed into the line above (squeezing it, as LibreOffice and Word keep it
-  there), failing that a character is carried down;
+- the breaks: what fits a line is decided as LibreOffice lays out the DOCX (`_grid_widths`: 28
+  full-width characters to the 156 mm, adjacent marks not compressed, the DOCX's run spacing, a
+  fifth of an em between 汉字 and digits or Latin letters), so the PDF's lines, and so its pages,
+  are the DOCX's;
+- kinsoku: no 。，、）” … at a line start and no （“ … at a line end; one of 。，、：；？！ that
+  does not fit is pushed into the line above (squeezing it, where LibreOffice hangs it), any other
+  closing mark takes the character before it down; a quotation mark stays with a digit beside it;
 - digits, Latin letters and the signs inside a number (2023, 13.38, 87.25%) are never split;
-- of two adjacent full-width marks (）。 。“ ”，) the first is set half width, as Word and WPS do;
-- a fifth of an em between 汉字 and digits or Latin letters, as LibreOffice sets the DOCX, so both
-  break their lines alike and the PDF has the DOCX's pages.
+- of two adjacent full-width marks (）。 。“ ”，) the first is set half width, as Word and WPS do,
+  and the line's spacing takes up the half em.
 
 The characters and their order are unchanged, so pdftotext reads the same text back.
 """
@@ -36,7 +38,11 @@ BASE_SPACING_PT = -0.21  # style.css letter-spacing on p and headings: 28 charac
 INDENT_PT = 2 * MEASURE_PT / 28  # two characters of the grid
 FALLBACK_FAMILY = "Noto Serif CJK SC"  # what fonts.conf gives a character FandolFang lacks
 AUTOSPACE_EMS = 0.2  # between 汉字 and digits or Latin letters
-MAX_SQUEEZE_PT = -2.0  # the tightest spacing a line may take to keep a closing mark
+DOCX_SPACING_PT = -0.25  # the DOCX's run spacing (w:spacing -5, in twentieths of a point)
+# Marks LibreOffice lets hang past the end of a full line (one, after a 汉字 or mark, never after a digit
+# or letter); here the line is squeezed to hold it.  Any other mark that may not start a line (）” …)
+# takes the character before it down to the next line.
+HANGING_MARKS = set("。，、：；？！")
 
 NO_LINE_START = set("。，、；：？！）”’》〉」』】〕·％%.,;:?!)]}")
 NO_LINE_END = set("（“‘《〈「『【〔([{")
@@ -210,10 +216,17 @@ def _gaps(glyphs: list[Glyph]) -> list[float]:
     return gaps
 
 
+def _is_western(char: str) -> bool:
+    return bool(_UNSPLIT.match(char))
+
+
 def _can_break(glyphs: list[Glyph], at: int) -> bool:
     """May a line end before glyphs[at]?"""
     before, after = glyphs[at - 1].char, glyphs[at].char
     if after in NO_LINE_START or before in NO_LINE_END:
+        return False
+    # A quotation mark stays with a digit or letter beside it (UAX 14 LB19, as LibreOffice breaks).
+    if before in "”’" and _is_western(after) or _is_western(before) and after in "“‘":
         return False
     if before == after and before in "—…":  # —— and …… are one mark
         return False
@@ -230,14 +243,42 @@ class Line:
     last: bool
 
 
+def _grid_widths(glyphs: list[Glyph]):
+    """The width of glyphs[first:stop] as the DOCX sets it on the grid, for deciding what fits a line.
+
+    As LibreOffice lays out the DOCX: every full-width character takes its own cell (adjacent marks
+    are not compressed), the run spacing applies to every character but the last of each run of
+    汉字 or of digits and letters, and a fifth of an em separates a 汉字 from a digit or letter.
+    """
+    prefix = [0.0]
+    for i, g in enumerate(glyphs):
+        width = g.advance
+        nxt = glyphs[i + 1].char if i + 1 < len(glyphs) else None
+        if nxt is not None and _is_western(g.char) == _is_western(nxt):
+            width += DOCX_SPACING_PT
+        if nxt is not None and (_is_han(g.char) and nxt.isascii() and nxt.isalnum()
+                                or g.char.isascii() and g.char.isalnum() and _is_han(nxt)):
+            width += AUTOSPACE_EMS * FONT_SIZE_PT
+        prefix.append(prefix[-1] + width)
+
+    def width(first: int, stop: int) -> float:
+        last = glyphs[stop - 1]  # its own advance, not what follows it
+        return prefix[stop - 1] - prefix[first] + last.advance
+
+    return width
+
+
 def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
     """Greedy lines on the grid, kinsoku kept; each full line's spacing fills the measure.
 
-    A line of n characters takes their advances, the gaps between them and n times the grid's
-    letter-spacing (WeasyPrint spaces the last character too); a full line's spacing is then
+    What fits a line is decided on the grid, as the DOCX's lines are (`_grid_widths`), so the PDF
+    breaks its lines where LibreOffice breaks the DOCX's.  A line of n characters is then set with
+    their advances, the gaps between them (half an em less after a mark followed by another) and n
+    times the letter-spacing (WeasyPrint spaces the last character too); a full line's spacing is
     whatever brings its last character's right edge to the measure.
     """
     gaps = _gaps(glyphs)
+    grid = _grid_widths(glyphs)
 
     def natural(first: int, stop: int) -> float:
         return sum(g.advance for g in glyphs[first:stop]) + sum(gaps[first:stop - 1])
@@ -247,26 +288,40 @@ def break_lines(glyphs: list[Glyph], indent: float) -> list[Line]:
     while start < n:
         measure = MEASURE_PT - (indent if not lines else 0)
         end = start + 1
-        while end < n and natural(start, end + 1) + BASE_SPACING_PT * (end + 1 - start) <= measure + 0.01:
+        while end < n and grid(start, end + 1) <= measure + 0.01:
             end += 1
         if end < n:
-            # Push in: closing marks that may not start the next line join this one, squeezed.
-            pushed = end
-            while pushed < n and glyphs[pushed].char in NO_LINE_START:
-                pushed += 1
-            squeeze = (measure - natural(start, pushed)) / max(pushed - start - 1, 1)
-            if pushed > end and (pushed == n or _can_break(glyphs, pushed)) and squeeze >= MAX_SQUEEZE_PT:
-                end = pushed
+            if glyphs[end].char in HANGING_MARKS and not _is_western(glyphs[end - 1].char) and \
+                    (end + 1 == n or _can_break(glyphs, end + 1)):
+                end += 1  # pushed in: the line is squeezed to hold the mark
             else:  # carry characters down until the break is allowed
                 while end - 1 > start and not _can_break(glyphs, end):
                     end -= 1
         if end >= n:
-            lines.append(Line(start, n, BASE_SPACING_PT, True))
+            # The grid's spacing, unless the line the DOCX's metrics let through would overrun.
+            fill = (measure - natural(start, n)) / max(n - start - 1, 1)
+            lines.append(Line(start, n, min(BASE_SPACING_PT, fill), True))
             break
-        spacing = (measure - natural(start, end)) / max(end - start - 1, 1)
-        lines.append(Line(start, end, spacing, False))
+        lines.append(Line(start, end, _fill_spacing(glyphs, start, end, measure - natural(start, end)), False))
         start = end
     return lines
+
+
+def _tight(glyphs: list[Glyph], i: int) -> bool:
+    """Whether the gap after glyphs[i] lies inside a number or word (13.38, 87.25%): it keeps the
+    grid's spacing, so a justified line never opens a number up (nor pdftotext reads "1 6")."""
+    return i + 1 < len(glyphs) and _is_western(glyphs[i].char) and _is_western(glyphs[i + 1].char)
+
+
+def _fill_spacing(glyphs: list[Glyph], start: int, end: int, room: float) -> float:
+    """The letter-spacing that spreads `room` over a full line's gaps; a line stretched (not
+    squeezed) leaves the gaps inside numbers at the grid's spacing and spreads it over the rest."""
+    gaps = end - start - 1
+    uniform = room / max(gaps, 1)
+    tight = sum(_tight(glyphs, i) for i in range(start, end - 1))
+    if uniform <= BASE_SPACING_PT or tight == gaps:
+        return uniform
+    return (room - tight * BASE_SPACING_PT) / (gaps - tight)
 
 
 def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
@@ -278,8 +333,9 @@ def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
             out.append('<span class="lead">' if g.lead else "</span>")
             lead = g.lead
         text = escape(g.char, quote=False)
-        if gaps[i] and i < line.end - 1:
-            text = f'<span class="gap" style="letter-spacing: {line.spacing + gaps[i]:.3f}pt">{text}</span>'
+        spacing = min(BASE_SPACING_PT, line.spacing) if _tight(glyphs, i) else line.spacing
+        if (gaps[i] or spacing != line.spacing) and i < line.end - 1:
+            text = f'<span class="gap" style="letter-spacing: {spacing + gaps[i]:.3f}pt">{text}</span>'
         out.append(text)
     if lead:
         out.append("</span>")

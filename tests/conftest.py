@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from reportgen.build import build
-from reportgen.engine.project import load_project
+from reportgen.cli import main
+from reportgen.engine.project import evaluate, load_project
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -20,6 +22,15 @@ def copy_project(target: Path) -> Path:
     shutil.copytree(REPO / "data", target / "data")
     shutil.copytree(REPO / "templates", target / "templates")
     return target
+
+
+def figures_json(root: Path, capsys) -> dict:
+    """What `figures --format json` prints for the project at `root` (the command must succeed)."""
+    capsys.readouterr()
+    code = main(["--root", str(root), "figures", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
 
 
 @pytest.fixture(scope="session")
@@ -112,3 +123,9 @@ def period_report(repo_project):
             cache[period] = results, render_document(repo_project, results, "report")[0].plain_text()
         return cache[period]
     return rendered
+
+
+@pytest.fixture(scope="session")
+def repo_results(repo_project):
+    """The repository project's figures for its default period, as `check` compares with them."""
+    return evaluate(repo_project, repo_project.timeframe(), strict=False)

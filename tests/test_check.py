@@ -26,19 +26,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def project():
-    return load_project(ROOT)
-
-
-@pytest.fixture(scope="module")
-def results(project):
-    return evaluate(project, project.timeframe(), strict=False)
-
-
-@pytest.fixture(scope="module")
-def built(project, tmp_path_factory):
+def built(repo_project, tmp_path_factory):
     """The real report of the default period, built once: (BuildResult, figures.json payload)."""
-    result = build(project, project.timeframe(), tmp_path_factory.mktemp("out"))
+    result = build(repo_project, repo_project.timeframe(), tmp_path_factory.mktemp("out"))
     payload = json.loads((result.folder / "figures.json").read_text(encoding="utf-8"))
     return result, payload
 
@@ -83,9 +73,9 @@ def _assert_caught(report, edits, with_page: bool = False) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "pdf"])
-def test_built_report_is_consistent(project, results, built, fmt):
+def test_built_report_is_consistent(repo_project, repo_results, built, fmt):
     result, payload = built
-    report = check_documents(project, results, [_file(built, fmt)], result.folder.parent / "ledger.sqlite")
+    report = check_documents(repo_project, repo_results, [_file(built, fmt)], result.folder.parent / "ledger.sqlite")
     assert report.ok, format_text(report)
     doc = report.documents[0]
     assert doc.stated == doc.attributed > 40
@@ -94,11 +84,11 @@ def test_built_report_is_consistent(project, results, built, fmt):
 
 
 @pytest.mark.parametrize("fmt", ["docx", "html", "pdf"])
-def test_every_built_document_is_consistent(project, results, built, fmt):
+def test_every_built_document_is_consistent(repo_project, repo_results, built, fmt):
     """Other documents too (the figures brief, its per-village table and year-on-year changes included):
     every number attributed and checked, none wrong."""
     paths = [built[0].folder / d.files[fmt] for d in built[0].documents if fmt in d.files]
-    report = check_documents(project, results, paths)
+    report = check_documents(repo_project, repo_results, paths)
     assert report.ok, format_text(report)
     for doc in report.documents:
         assert doc.stated == doc.attributed == doc.checked > 0, format_text(report)
@@ -107,7 +97,7 @@ def test_every_built_document_is_consistent(project, results, built, fmt):
     assert len(villages) >= 2 and all(s.outcome == "agrees" for s in brief.statements)
 
 
-def test_wrong_village_and_change_in_the_brief_are_caught(project, results, built, tmp_path):
+def test_wrong_village_and_change_in_the_brief_are_caught(repo_project, repo_results, built, tmp_path):
     """A village's cell and a year-on-year change edited in the brief's DOCX are reported by cell."""
     from reportgen.audit.reading import readers_for
 
@@ -115,7 +105,7 @@ def test_wrong_village_and_change_in_the_brief_are_caught(project, results, buil
     document = docx.Document(str(brief))
     village_table, main_table = document.tables[-1], document.tables[0]
     village = village_table.rows[1].cells[0].text
-    breakdown = readers_for(project, results).group_figures()[village]
+    breakdown = readers_for(repo_project, repo_results).group_figures()[village]
     right_cell = zhnum.hu_ren(breakdown["dibao_households"].value, breakdown["dibao_people"].value)
     cell = next(c for c in village_table.rows[1].cells if c.text == right_cell)
     cell.text = zhnum.hu_ren(breakdown["dibao_households"].value, breakdown["dibao_people"].value + 3)
@@ -124,7 +114,7 @@ def test_wrong_village_and_change_in_the_brief_are_caught(project, results, buil
     change_cell.text = right_change.replace("增加", "减少") if "增加" in right_change else "增加99人"
     edited = tmp_path / "brief.docx"
     document.save(str(edited))
-    report = check_documents(project, results, [edited])
+    report = check_documents(repo_project, repo_results, [edited])
     wrong = {f.phrase: f for f in report.failures if f.kind == "disagrees"}
     changed = change_cell.text.removeprefix("减少").removeprefix("增加")   # the number; its verb is context
     assert set(wrong) == {cell.text, changed}, format_text(report)
@@ -132,10 +122,10 @@ def test_wrong_village_and_change_in_the_brief_are_caught(project, results, buil
     assert wrong[changed].expected == right_change and "较去年同期" in wrong[changed].cell
 
 
-def test_issue_examples_are_read_as_written(project, results, tmp_path):
+def test_issue_examples_are_read_as_written(repo_project, repo_results, tmp_path):
     """其中监测对象40户136人 is the monitored pair, not the newly monitored; 127户、231人 is one pair;
     公益性岗位总数113个 disagrees with the posts counted in 人, saying so; 名 is 人."""
-    f = results.figures
+    f = repo_results.figures
     pair = lambda name: zhnum.hu_ren(f[f"{name}_households"].value, f[f"{name}_people"].value)  # noqa: E731
     jobs = f["welfare_jobs_total"].value
     text = (f"今年新纳入监测对象{pair('newly_monitored')}，其中监测对象{pair('monitored')}。\n\n"
@@ -143,7 +133,7 @@ def test_issue_examples_are_read_as_written(project, results, tmp_path):
             f"资助学生{f['education_grant_people'].value}名。\n\n公益性岗位总数{jobs + 1}个。\n")
     path = tmp_path / "brief-by-hand.txt"
     path.write_text(text, encoding="utf-8")
-    doc = check_documents(project, results, [path]).documents[0]
+    doc = check_documents(repo_project, repo_results, [path]).documents[0]
     outcomes = {s.text: (s.figures, s.outcome) for s in doc.statements}
     assert outcomes[pair("monitored")] == (("monitored_households", "monitored_people"), "agrees")
     assert outcomes[f"{f['dibao_households'].value}户、{f['dibao_people'].value}人"][1] == "agrees"
@@ -153,7 +143,7 @@ def test_issue_examples_are_read_as_written(project, results, tmp_path):
     assert "个" in finding.message and "人" in finding.message
 
 
-def test_three_figures_changed_in_docx_are_caught(project, results, built, tmp_path):
+def test_three_figures_changed_in_docx_are_caught(repo_project, repo_results, built, tmp_path):
     _, payload = built
     edits = _edits(payload)
     document = docx.Document(str(_file(built, "docx")))
@@ -163,13 +153,13 @@ def test_three_figures_changed_in_docx_are_caught(project, results, built, tmp_p
         runs[0].text = runs[0].text.replace(right, wrong)
     edited = tmp_path / "edited.docx"
     document.save(str(edited))
-    report = check_documents(project, results, [edited])
+    report = check_documents(repo_project, repo_results, [edited])
     _assert_caught(report, edits)
     assert {f.kind for f in report.failures} <= {"disagrees", "arithmetic"}
     assert json.loads(to_json(report))["ok"] is False
 
 
-def test_changed_figures_in_pdf_are_found_with_their_page(project, results, built, tmp_path):
+def test_changed_figures_in_pdf_are_found_with_their_page(repo_project, repo_results, built, tmp_path):
     from reportgen.documents.writers.pdf import write_pdf
 
     _, payload = built
@@ -179,26 +169,26 @@ def test_changed_figures_in_pdf_are_found_with_their_page(project, results, buil
         html = html.replace(right, wrong)
     edited = tmp_path / "edited.pdf"
     write_pdf(html, edited, ROOT / "templates")
-    _assert_caught(check_documents(project, results, [edited]), edits, with_page=True)
+    _assert_caught(check_documents(repo_project, repo_results, [edited]), edits, with_page=True)
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".md"])
-def test_plain_text_document(project, results, built, tmp_path, suffix):
+def test_plain_text_document(repo_project, repo_results, built, tmp_path, suffix):
     _, payload = built
     text = "\n\n".join(_document(built).text.splitlines())
     path = tmp_path / f"report{suffix}"
     path.write_text(text, encoding="utf-8")
-    assert check_documents(project, results, [path]).ok
+    assert check_documents(repo_project, repo_results, [path]).ok
     edits = _edits(payload)
     for right, wrong in edits.values():
         text = text.replace(right, wrong)
     path.write_text(text, encoding="utf-8")
-    _assert_caught(check_documents(project, results, [path]), edits)
+    _assert_caught(check_documents(repo_project, repo_results, [path]), edits)
 
 
-def test_seed_garbled_figures_are_read_from_their_parts(project, results):
-    report = check_documents(project, results, [SEED])
-    figures = results.figures
+def test_seed_garbled_figures_are_read_from_their_parts(repo_project, repo_results):
+    report = check_documents(repo_project, repo_results, [SEED])
+    figures = repo_results.figures
     assert not report.ok
     garbled = {f.phrase: f for f in report.failures if f.kind == "garbled"}
     monitored = zhnum.hu_ren(figures["monitored_households"].value, figures["monitored_people"].value)
@@ -215,8 +205,8 @@ def test_seed_garbled_figures_are_read_from_their_parts(project, results):
     assert all(f.paragraph is not None for f in report.findings)
 
 
-def test_hand_written_sentences_attribute_and_add_up(project, results, tmp_path):
-    f = results.figures
+def test_hand_written_sentences_attribute_and_add_up(repo_project, repo_results, tmp_path):
+    f = repo_results.figures
     pair = lambda name: zhnum.hu_ren(f[f"{name}_households"].value, f[f"{name}_people"].value)  # noqa: E731
     text = (f"截至目前，全乡“三类人员”共{pair('monitored')}，其中脱贫不稳定户{pair('unstable')}，"
             f"边缘易致贫户{pair('marginal')}，突发严重困难户{pair('sudden')}。\n\n"
@@ -224,12 +214,12 @@ def test_hand_written_sentences_attribute_and_add_up(project, results, tmp_path)
             f"我们还组织了{zhnum.count(f['labour'].value + 5, '场')}培训。\n")
     path = tmp_path / "notes.txt"
     path.write_text(text, encoding="utf-8")
-    report = check_documents(project, results, [path])
+    report = check_documents(repo_project, repo_results, [path])
     assert report.ok, format_text(report)
     assert report.documents[0].attributed == 6
     total = zhnum.hu_ren(f["monitored_households"].value + 1, f["monitored_people"].value)
     path.write_text(text.replace(pair("monitored"), total, 1), encoding="utf-8")
-    report = check_documents(project, results, [path])
+    report = check_documents(repo_project, repo_results, [path])
     arithmetic = [x for x in report.failures if x.kind == "arithmetic"]
     assert arithmetic and arithmetic[0].expected == f"{f['monitored_households'].value}户"
 
@@ -265,12 +255,12 @@ def test_document_built_before_a_ledger_changed_is_stale(tmp_path):
     assert report.documents[0].build_id is not None
 
 
-def test_unreadable_file_is_an_input_error(project, results, tmp_path):
+def test_unreadable_file_is_an_input_error(repo_project, repo_results, tmp_path):
     from reportgen.errors import InputError
 
     broken = tmp_path / "broken.docx"
     broken.write_bytes(b"not a zip")
     with pytest.raises(InputError):
-        check_documents(project, results, [broken])
+        check_documents(repo_project, repo_results, [broken])
     with pytest.raises(InputError):
-        check_documents(project, results, [tmp_path / "missing.pdf"])
+        check_documents(repo_project, repo_results, [tmp_path / "missing.pdf"])

@@ -16,7 +16,7 @@ from reportgen.audit.consistency import check_documents, format_text
 from reportgen.audit.extract import find_phrases, normalize
 from reportgen.cli import main
 from reportgen.engine.figures import FigureSet, compute, compute_breakdown
-from reportgen.engine.project import evaluate, load_project
+from reportgen.engine.project import load_project
 from reportgen.errors import EXIT_CHECK, EXIT_INPUT, EXIT_UNCHECKED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,24 +28,14 @@ MIN_ATTRIBUTION = 0.9
 
 
 @pytest.fixture(scope="module")
-def project():
-    return load_project(ROOT)
-
-
-@pytest.fixture(scope="module")
-def results(project):
-    return evaluate(project, project.timeframe(), strict=False)
-
-
-@pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     """The corpus written out (DOCX, XLSX and CSV generated from their text at test time)."""
     return make_corpus.materialise(tmp_path_factory.mktemp("corpus"))
 
 
 @pytest.fixture(scope="module")
-def report(project, results, corpus):
-    return check_documents(project, results, corpus)
+def report(repo_project, repo_results, corpus):
+    return check_documents(repo_project, repo_results, corpus)
 
 
 def _entries(document: Path) -> list[dict]:
@@ -72,27 +62,27 @@ def test_corpus_is_big_and_varied(corpus):
     assert sum(1 for p in corpus for e in _entries(p) if e.get("wrong")) >= 12
 
 
-def test_sidecars_agree_with_the_pipeline(project, results, corpus, report):
+def test_sidecars_agree_with_the_pipeline(repo_project, repo_results, corpus, report):
     """The corpus itself is right: its right figures are the registry's values (a year earlier for a
     figure marked `earlier: year`), its planted ones are not."""
-    year_ago = compute(project.registry, project.ledgers, results.figures.timeframe.previous_year(),
+    year_ago = compute(repo_project.registry, repo_project.ledgers, repo_results.figures.timeframe.previous_year(),
                        earlier=True)
     groups = {}
-    for doc in project.registry.documents.values():
+    for doc in repo_project.registry.documents.values():
         if doc.breakdown:
-            table = compute_breakdown(project.registry, project.ledgers, results.figures.timeframe,
+            table = compute_breakdown(repo_project.registry, repo_project.ledgers, repo_results.figures.timeframe,
                                       list(doc.breakdown.figures), doc.breakdown.by)
             for group, row in table.items():
                 groups.setdefault(group, {}).update(row)
     for path, doc in zip(corpus, report.documents, strict=True):
         for entry, stated in _matched(doc, _entries(path)):
-            figures = (FigureSet(results.figures.timeframe, groups[entry["village"]], results.figures.data_sha256)
-                       if entry.get("village") else year_ago if entry.get("earlier") == "year" else results.figures)
+            figures = (FigureSet(repo_results.figures.timeframe, groups[entry["village"]], repo_results.figures.data_sha256)
+                       if entry.get("village") else year_ago if entry.get("earlier") == "year" else repo_results.figures)
             phrase = find_phrases(normalize(stated.text))[0]
             if entry.get("change") == "year":     # a change against a year earlier, its verb in the text
                 fid = entry["figures"][0]
-                right, _ = change_agrees(phrase, Change("year", "增加"), results.figures[fid].value,
-                                         year_ago[fid].value, results.figures[fid].unit)
+                right, _ = change_agrees(phrase, Change("year", "增加"), repo_results.figures[fid].value,
+                                         year_ago[fid].value, repo_results.figures[fid].unit)
             else:
                 right = agrees(phrase, tuple(entry["figures"]), figures)
             assert right is not bool(entry.get("wrong")), (path, entry)
@@ -161,14 +151,14 @@ def test_too_large_a_file_is_refused_with_exit_2(tmp_path, capsys):
     assert "huge.txt" in err and "too large" in err and "MB" in err
 
 
-def test_long_text_without_sentence_ends_is_read_in_one_pass(project, results, tmp_path):
+def test_long_text_without_sentence_ends_is_read_in_one_pass(repo_project, repo_results, tmp_path):
     """A text of figures with no 。 at all (the shape that made reading quadratic) is read, every figure."""
     from reportgen.audit import readers
 
     path = tmp_path / "run-on.txt"
     unit = "低保127户231人，"
     path.write_text(unit * (readers.MAX_TEXT_CHARS // len(unit) // 20), encoding="utf-8")
-    doc = check_documents(project, results, [path]).documents[0]
+    doc = check_documents(repo_project, repo_results, [path]).documents[0]
     assert doc.stated == readers.MAX_TEXT_CHARS // len(unit) // 20
 
 
@@ -201,13 +191,13 @@ def test_aliases_are_validated(tmp_path):
         assert f"figures.{figure}.{key}" in message, message
 
 
-def test_two_figures_that_fit_leave_the_number_unattributed(project, results, tmp_path):
+def test_two_figures_that_fit_leave_the_number_unattributed(repo_project, repo_results, tmp_path):
     """Precision first: a number two figures could be is "could be A or B", never a disagreement."""
-    f = results.figures
+    f = repo_results.figures
     neither = f["monitored_households"].value + f["dibao_households"].value + 1
     path = tmp_path / "ambiguous.txt"
     path.write_text(f"截至7月底，“三类人员”和低保对象共{neither}户。\n", encoding="utf-8")
-    report = check_documents(project, results, [path])
+    report = check_documents(repo_project, repo_results, [path])
     assert report.ok and report.unchecked
     note = next(x for x in report.findings if x.kind == "unattributed").message
     assert "could be" in note and "monitored_households" in note and "dibao_households" in note

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import REPO, copy_project
+from conftest import REPO, copy_project, figures_json
 
 from reportgen.build import build
 from reportgen.cli import main
@@ -33,14 +33,6 @@ def without_hashes(value):
     if isinstance(value, list):
         return [without_hashes(v) for v in value]
     return value
-
-
-def figures_json(root: Path, capsys) -> dict:
-    capsys.readouterr()
-    code = main(["--root", str(root), "figures", "--format", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
 
 
 def reencode(root: Path, encoding: str) -> list[str]:

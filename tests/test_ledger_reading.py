@@ -5,7 +5,6 @@ a cache."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from pathlib import Path
 import openpyxl
 import pyarrow as pa
 import pytest
+from conftest import figures_json
 from openpyxl.styles import Font
 
-from reportgen.cli import main
 from reportgen.engine import csvledger
 from reportgen.engine.config import load_registry
 from reportgen.engine.sources import load_source
@@ -36,11 +35,7 @@ def project(tmp_path: Path, text: str | None = None) -> Path:
 
 
 def figures(root: Path, capsys) -> dict:
-    capsys.readouterr()
-    code = main(["--root", str(root), "figures", "--format", "json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)["figures"]
+    return figures_json(root, capsys)["figures"]
 
 
 def counted_by_day(cells: list[str], cutoff: dt.date) -> int:

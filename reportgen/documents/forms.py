@@ -27,13 +27,17 @@ RED_LINE_BELOW_NUMBER_MM = 4  # the red line 4 mm below the 发文字号 [7.2.7]
 
 
 @dataclass(frozen=True)
-class IssuerMark:
-    """发文机关标志: red 小标宋, centred, its top edge MARK_TOP_MM below the top of the 版心."""
+class _OneLine:
+    """A form part printed as one line of text."""
 
     text: str
 
     def lines(self) -> tuple[str, ...]:
         return (self.text,)
+
+
+class IssuerMark(_OneLine):
+    """发文机关标志: red 小标宋, centred, its top edge MARK_TOP_MM below the top of the 版心."""
 
 
 @dataclass(frozen=True)
@@ -63,14 +67,8 @@ class BriefMasthead:
         return (self.name, *((self.issue,) if self.issue else ()), self.issuer + self.date)
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(_OneLine):
     """主送机关: one blank line under the title, flush left, ending in a full-width colon."""
-
-    text: str
-
-    def lines(self) -> tuple[str, ...]:
-        return (self.text,)
 
 
 @dataclass(frozen=True)

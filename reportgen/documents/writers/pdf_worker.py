@@ -6,8 +6,9 @@
 # the exception it would have raised.  The helper writes the PDF itself.  Where the helper cannot
 # start or dies, or `write_pdf` has been replaced, the job runs `write_pdf` in this process
 # instead, so the outcome is the same either way.  Up to HELPERS helpers (one per core, at most two)
-# serve the whole process, each a page at a time, so a build's documents render side by side; they
-# end with it (killed when idle, reaped, never left a zombie).
+# serve the whole process, each a page at a time, so a build's documents render side by side; the
+# second is forked from the first once WeasyPrint is loaded, so the library loads once.  They end
+# with the process (killed when idle, reaped, never left a zombie).
 
 from __future__ import annotations
 
@@ -15,53 +16,21 @@ import atexit
 import contextlib
 import logging
 import os
-import pickle
 import queue
 import select
 import signal
-import struct
 import subprocess
 import sys
 import threading
-import traceback
 from pathlib import Path
 
 from reportgen.documents.writers import pdf
-from reportgen.documents.writers.pdf import FONTS_CONF, FontReport, write_pdf
+from reportgen.documents.writers.pdf import FontReport, write_pdf
+from reportgen.documents.writers.pdf_helper import receive, send
 
 _PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
 _BOOT = (f"import sys; sys.path.insert(0, {_PACKAGE_PARENT!r}); "
-         "from reportgen.documents.writers.pdf_worker import main; main()")
-_HEADER = struct.Struct("!Q")
-_WARM_UP = (
-    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>预热</title></head>'
-    "<body>" + "".join(f'<p style="font-family: {f}">一<b>二</b></p>'
-                       for f in ("仿宋_GB2312", "楷体_GB2312", "黑体", "方正小标宋简体", "宋体"))
-    + "</body></html>"
-)
-
-
-# --- framing: one pickled object after its length --------------------------------------------
-
-
-def _send(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def _receive(stream):
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError("the PDF helper closed its pipe")
-    size = _HEADER.unpack(header)[0]
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the PDF helper closed its pipe mid-answer")
-    return pickle.loads(data)
-
-
-# --- the caller's side -----------------------------------------------------------------------
+         "from reportgen.documents.writers.pdf_helper import main; main()")
 
 
 class PdfJob:
@@ -113,22 +82,56 @@ class PdfJob:
 
 
 class _Helper:
-    """The helper process and the thread that feeds it pages in order."""
+    """One helper process and the thread that feeds it pages in order.
 
-    def __init__(self) -> None:
+    The first helper is a fresh interpreter; the second is forked from it once WeasyPrint is loaded
+    and warm, so the library is loaded once, not once per core.  The sibling is the first helper's
+    child: it reports its pid as its first answer and dies with the first helper.
+    """
+
+    def __init__(self, proc: subprocess.Popen | None, requests, answers) -> None:
         self.pid = os.getpid()
-        # The helper dies with the thread that starts it (see _die_with_parent): only the main one.
-        main_thread = threading.current_thread() is threading.main_thread()
-        self.proc = subprocess.Popen([sys.executable, "-c", _BOOT, str(self.pid), str(int(main_thread))],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        self.proc = proc  # None for the forked sibling, which is not this process's child
+        self.helper_pid = proc.pid if proc is not None else None
+        self.requests, self.answers = requests, answers
         self.jobs: queue.SimpleQueue[PdfJob | None] = queue.SimpleQueue()
         self.broken = False
         self.answered = 0  # pages the helper has answered
         self.in_flight = False  # a page sent and not yet answered
         self.queued = 0  # pages handed to this helper and not yet settled
+        self.siblings: list[_Helper] = []  # those forked from this one, which die with it
         threading.Thread(target=self._feed, name="pdf-helper", daemon=True).start()
 
+    @classmethod
+    def start(cls, siblings: int) -> list[_Helper]:
+        """The first helper and `siblings` more, forked from it once it has loaded WeasyPrint."""
+        # The helper dies with the thread that starts it (see _die_with_parent): only the main one.
+        main_thread = threading.current_thread() is threading.main_thread()
+        pipes = [(os.pipe(), os.pipe()) for _ in range(siblings)]  # (requests, answers) each
+        theirs = [fd for (take, _), (_, give) in pipes for fd in (take, give)]
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(os.getpid()), str(int(main_thread)),
+                 ",".join(map(str, theirs))],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, pass_fds=theirs)
+        except BaseException:
+            for (a, b), (c, d) in pipes:
+                for fd in (a, b, c, d):
+                    os.close(fd)
+            raise
+        for fd in theirs:
+            os.close(fd)
+        first = cls(proc, proc.stdin, proc.stdout)
+        first.siblings = [cls(None, os.fdopen(send, "wb"), os.fdopen(receive, "rb"))
+                          for (_, send), (receive, _) in pipes]
+        return [first, *first.siblings]
+
     def _feed(self) -> None:
+        if self.proc is None:  # the sibling says who it is once it is forked
+            try:
+                self.helper_pid = receive(self.answers)
+            except Exception:
+                self.broken = True
         while (job := self.jobs.get()) is not None:
             if self.broken:
                 self.queued -= 1
@@ -136,8 +139,8 @@ class _Helper:
                 continue
             self.in_flight = True
             try:
-                _send(self.proc.stdin, job.request)
-                outcome = _receive(self.proc.stdout)
+                send(self.requests, job.request)
+                outcome = receive(self.answers)
                 self.answered += 1
             except Exception:  # the helper died or the pipe broke: this page is rendered here
                 self.broken = True
@@ -146,20 +149,40 @@ class _Helper:
             self.queued -= 1
             job.settle(outcome)
 
-    def close(self, kill: bool = False) -> None:
-        """Stop the helper: at once when idle (it holds nothing) or told to, else after its page."""
+    def stop(self, kill: bool = False) -> None:
+        """Tell the helper to stop: killed at once when it and its siblings are idle (they hold
+        nothing) or when told to, else it ends after its page.  `reap()` then waits for it."""
         self.broken = True
         self.jobs.put(None)
-        if kill or not self.in_flight:
-            self.proc.kill()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        if kill or not any(h.in_flight for h in (self, *self.siblings)):
+            if self.proc is not None:
+                self.proc.kill()
+            elif self.helper_pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(self.helper_pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.requests.close()
+
+    def reap(self, kill: bool = False) -> None:
+        """Wait until the helper has ended (stop() first), killing it after 10 s."""
+        if self.proc is None:  # its answers pipe closes when it ends; its parent reaps it
+            if not select.select([self.answers], [], [], None if kill else 10)[0] and self.helper_pid:
+                with contextlib.suppress(OSError):
+                    os.kill(self.helper_pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
-                stream.close()
+                self.answers.close()
+            return
+        with contextlib.suppress(OSError):
+            self.answers.close()
         try:
             self.proc.wait(timeout=None if kill else 10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+    def close(self, kill: bool = False) -> None:
+        self.stop(kill)
+        self.reap(kill)
 
 
 _lock = threading.Lock()
@@ -182,9 +205,9 @@ def _running(start: bool) -> list[_Helper]:
                 _given_up = _given_up or not helper.answered
                 helper.close()
                 _helpers.remove(helper)
-        while start and not _given_up and len(_helpers) < HELPERS:
+        if start and not _given_up and not _helpers:
             try:
-                _helpers.append(_Helper())
+                _helpers.extend(_Helper.start(HELPERS - 1))
             except Exception:  # no interpreter to start, no pipes, no threads: render here
                 _given_up = True
         return list(_helpers)
@@ -214,105 +237,10 @@ def shutdown(kill: bool = False) -> None:
     with _lock:
         helpers = [h for h in _helpers if h.pid == os.getpid()]
         _helpers.clear()
+    for helper in helpers:  # all told first: the first helper waits for the sibling it forked
+        helper.stop(kill)
     for helper in helpers:
-        helper.close(kill)
+        helper.reap(kill)
 
 
 atexit.register(shutdown)
-
-
-# --- the helper's side -----------------------------------------------------------------------
-
-
-class _Keep(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        record.msg, record.args = record.getMessage(), None  # picklable, message kept
-        record.exc_info = record.exc_text = None
-        self.records.append(record)
-
-
-def _warm_up(requests) -> None:
-    """Load WeasyPrint and fontconfig, then lay out a scrap of text in the official faces, unless
-    a page is already waiting; errors are left for that page to meet.
-
-    Layout only: it loads the faces, which every page needs.  Writing a PDF would subset five CJK
-    fonts for nothing (seconds of CPU taken from the build beside it) and warms nothing a page reuses.
-    """
-    from weasyprint import HTML
-
-    from reportgen.documents.writers.pdf import _load_fontconfig
-    from reportgen.documents.writers.pdf_lines import set_lines  # noqa: F401  what write_pdf imports
-
-    _load_fontconfig()
-    if not select.select([requests], [], [], 0)[0]:
-        HTML(string=_WARM_UP).render()
-
-
-def _answer(request: tuple) -> tuple:
-    cwd, environ, *args = request
-    try:
-        os.chdir(cwd)
-    except OSError:
-        return ("here",)  # the caller's folder is gone from here: the caller renders it
-    if environ != os.environ:
-        os.environ.clear()
-        os.environ.update(environ)
-    keep = _Keep()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(keep)
-    try:
-        report = write_pdf(*args)
-    except Exception as exc:
-        remote = traceback.format_exc()
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:
-            return ("here",)  # the caller reruns it to raise the genuine exception
-        return ("error", exc, remote)
-    finally:
-        logger.removeHandler(keep)
-    return ("ok", report, keep.records)
-
-
-def _die_with_parent(parent: int, main_thread: bool) -> None:
-    """Killed with the caller (Linux), so no page lands in a staging folder nobody will swap in."""
-    if main_thread and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:  # the caller died before that took hold
-        sys.exit(0)
-
-
-def main() -> None:
-    """The helper: pages in on stdin, answers out on the original stdout, until stdin closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the caller, who then stops us
-    _die_with_parent(int(sys.argv[1]), sys.argv[2] == "1")
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed goes to stderr, never into the answers
-    requests = sys.stdin.buffer
-    os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
-    with contextlib.suppress(Exception):
-        _warm_up(requests)
-    try:
-        while True:
-            try:
-                request = _receive(requests)
-            except EOFError:
-                break
-            _send(answers, _answer(request))
-    except (BrokenPipeError, KeyboardInterrupt):
-        pass
-    # Every answer is out: skip tearing WeasyPrint down, which would keep the caller's exit waiting.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(0)
-

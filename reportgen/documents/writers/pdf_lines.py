@@ -324,19 +324,86 @@ def _fill_spacing(glyphs: list[Glyph], start: int, end: int, room: float) -> flo
     return (room - tight * BASE_SPACING_PT) / (gaps - tight)
 
 
+@dataclass
+class _Piece:
+    """Characters set in one box: a span with its own letter-spacing and margins, or plain text."""
+
+    lead: bool
+    text: str
+    spacing: str | None = None  # letter-spacing in pt, formatted; None: the line's
+    before: str | None = None  # margin-left in pt: the space the character before it adds
+    after: str | None = None  # margin-right in pt: what its last character adds to `spacing`
+
+    def html(self) -> str:
+        text = escape(self.text, quote=False)
+        if self.spacing is None:
+            return text
+        style = f"letter-spacing: {self.spacing}pt"
+        style += f"; margin-left: {self.before}pt" if self.before else ""
+        style += f"; margin-right: {self.after}pt" if self.after else ""
+        return f'<span class="gap" style="{style}">{text}</span>'
+
+
+def _pieces(glyphs: list[Glyph], gaps: list[float], line: Line) -> list[_Piece]:
+    """The line's characters in as few boxes as keep every glyph where break_lines put it.
+
+    WeasyPrint's layout time grows with the boxes of a line, not its characters, so a number or
+    word is one box (its inner spacing, the space after it as a margin), the space a 汉字 adds
+    before it is that box's margin, and neighbours that share a spacing share a box.
+    """
+    base = f"{line.spacing:.3f}"
+    last = line.end - 1
+
+    def space_after(i: int) -> float:
+        if i == last:
+            return line.spacing
+        own = min(BASE_SPACING_PT, line.spacing) if _tight(glyphs, i) else line.spacing
+        return own + gaps[i]
+
+    pieces: list[_Piece] = []
+    i = line.start
+    while i < line.end:
+        g = glyphs[i]
+        j = i + 1
+        while j < line.end and _tight(glyphs, j - 1) and glyphs[j].lead == g.lead:
+            j += 1
+        text = "".join(glyph.char for glyph in glyphs[i:j])
+        if j - i > 1 or _is_western(g.char):  # a number or word
+            inner = min(BASE_SPACING_PT, line.spacing) if j - i > 1 else space_after(i)
+            piece = _Piece(g.lead, text, f"{inner:.3f}", after=f"{space_after(j - 1) - inner:.3f}")
+            previous = pieces[-1] if pieces else None
+            if previous and previous.lead == g.lead and previous.spacing is not None and \
+                    len(previous.text) == 1 and not previous.before and not previous.after and \
+                    not _is_western(previous.text):  # the 汉字 before it: its extra space is a margin
+                piece.before = f"{float(previous.spacing) - line.spacing:.3f}"
+                previous.spacing = None
+            if float(piece.after) == 0:
+                piece.after = None
+            if piece.before is not None and float(piece.before) == 0:
+                piece.before = None
+            if piece.spacing == base and not piece.before and not piece.after:
+                piece.spacing = None
+        else:
+            own = f"{space_after(i):.3f}"
+            piece = _Piece(g.lead, text, None if own == base else own)
+        previous = pieces[-1] if pieces else None
+        if previous and (previous.lead, previous.spacing) == (piece.lead, piece.spacing) and \
+                not previous.before and not previous.after and not piece.before and not piece.after:
+            previous.text += piece.text
+        else:
+            pieces.append(piece)
+        i = j
+    return pieces
+
+
 def _line_html(glyphs: list[Glyph], gaps: list[float], line: Line) -> str:
     out: list[str] = []
     lead = False
-    for i in range(line.start, line.end):
-        g = glyphs[i]
-        if g.lead != lead:
-            out.append('<span class="lead">' if g.lead else "</span>")
-            lead = g.lead
-        text = escape(g.char, quote=False)
-        spacing = min(BASE_SPACING_PT, line.spacing) if _tight(glyphs, i) else line.spacing
-        if (gaps[i] or spacing != line.spacing) and i < line.end - 1:
-            text = f'<span class="gap" style="letter-spacing: {spacing + gaps[i]:.3f}pt">{text}</span>'
-        out.append(text)
+    for piece in _pieces(glyphs, gaps, line):
+        if piece.lead != lead:
+            out.append('<span class="lead">' if piece.lead else "</span>")
+            lead = piece.lead
+        out.append(piece.html())
     if lead:
         out.append("</span>")
     classes = "line last" if line.last else "line"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -65,14 +66,14 @@ def test_every_number_drawn_is_listed_in_figures_json(brief, repo_project):
             assert text in words_listed, (chart.name, text)
 
 
-def test_the_html_shows_exactly_the_drawn_svg_with_its_alt_text(brief, h1_build):
+def test_the_html_shows_exactly_the_drawn_png_with_its_alt_text(brief, h1_build):
     doc, listed = brief
     html = (h1_build.folder / "brief.html").read_text(encoding="utf-8")
-    images = re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)">', html)
+    images = re.findall(r'<img src="data:image/png;base64,([^"]+)" alt="([^"]+)">', html)
     chart_blocks = [b for b in doc.blocks if isinstance(b, Chart)]
     assert len(images) == len(chart_blocks)
     for (data, alt), chart in zip(images, chart_blocks, strict=True):
-        assert base64.b64decode(data).decode("utf-8") == chart.svg
+        assert base64.b64decode(data) == chart.png
         assert alt == chart.alt.replace('"', "&quot;") == listed[chart.name]["alt"]
         for point in chart.points:
             assert f"{point.category}{point.wording}" in alt
@@ -110,6 +111,21 @@ def test_docx_carries_the_charts_as_300_dpi_png_with_alt_text(brief, h1_build):
     for png in pngs:
         phys = png.index(b"pHYs")  # pixels per metre: 300 dpi is 11811
         assert int.from_bytes(png[phys + 4:phys + 8], "big") == 11811
+
+
+def test_the_pdf_prints_the_docx_charts_at_300_dpi_as_wide_as_drawn(brief, h1_build):
+    doc, _ = brief
+    listing = subprocess.run(["pdfimages", "-list", str(h1_build.folder / "brief.pdf")], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    images = [line.split() for line in listing]
+    assert [i[2] for i in images] == ["image"] * 3  # opaque: no soft mask beside each
+    pngs = [b.png for b in doc.blocks if isinstance(b, Chart)]
+    from PIL import Image
+
+    for image, png in zip(images, pngs, strict=True):
+        with Image.open(io.BytesIO(png)) as drawn:
+            assert (int(image[3]), int(image[4])) == drawn.size and drawn.mode == "RGB"
+        assert abs(int(image[12]) - 300) <= 1 and abs(int(image[13]) - 300) <= 1  # x-ppi, y-ppi
 
 
 def test_tables_have_titles_repeated_headers_and_right_aligned_numbers_in_docx(brief, h1_build):

@@ -4,8 +4,8 @@ Each chart is declared here by the registry figures it shows: a monthly trend co
 figures at every month end from January to the cut-off; a per-village chart takes the document's
 breakdown.  Every point is labelled with the figure's own wording (127户, 13.38万元) and the value
 axes carry no numbers of their own, so every number a reader sees is one listed in figures.json.
-Text is set in the document's 仿宋 (the font the PDF embeds); the SVG goes into the HTML and
-PDF, a 300-dpi PNG into the DOCX, and both carry the same alt text.
+Text is set in the document's 仿宋; one 300-dpi PNG goes into the DOCX, the HTML and the PDF,
+each time with the same alt text.
 """
 
 from __future__ import annotations
@@ -167,16 +167,24 @@ def _bare(ax) -> None:
         ax.spines[side].set_visible(False)
 
 
-def render(fig) -> tuple[str, bytes]:
-    """The figure as SVG text (glyphs as paths, reproducible) and as a 300-dpi PNG."""
-    import matplotlib
+def render(fig) -> bytes:
+    """The figure as a 300-dpi RGB PNG, reproducible (no timestamp or software in it).
 
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "reportgen"}):
-        svg = io.StringIO()
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=300, metadata={"Software": None})
-    return svg.getvalue(), png.getvalue()
+    One image for the DOCX, the web page and the PDF: a PNG at the printed size prints as sharp as
+    the DOCX's, and WeasyPrint draws it in a fraction of the time it takes to draw the same chart
+    as SVG with its glyphs as outlines (about 0.1 s a chart).  The chart is opaque, so no alpha
+    channel, which the PDF would carry as a second image.
+    """
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    fig.set_dpi(300)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    png = io.BytesIO()
+    Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(png, format="png", dpi=(300, 300))
+    return png.getvalue()
 
 
 def draw_charts(project, timeframe: Timeframe, document: Document, breakdown=None) -> Document:
@@ -190,8 +198,7 @@ def draw_charts(project, timeframe: Timeframe, document: Document, breakdown=Non
             labels = {fid: project.registry.figures[fid].label for fid in spec.figures}
             points = _points(spec, project, timeframe, breakdown)
             fig = draw(spec, labels, points)
-            svg, png = render(fig)
-            block = dataclasses.replace(block, alt=alt_text(spec, labels, points), svg=svg, png=png,
+            block = dataclasses.replace(block, alt=alt_text(spec, labels, points), png=render(fig),
                                         points=tuple(points))
         blocks.append(block)
     return dataclasses.replace(document, blocks=tuple(blocks))

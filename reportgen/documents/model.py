@@ -71,14 +71,13 @@ class ChartPoint:
 class Chart:
     """A chart the template asks for by name (`![图题](chart:NAME)`); drawn by documents.charts.
 
-    Until drawn it has only its name and caption; drawn, it has its alt text, the SVG (HTML and
-    PDF), the 300-dpi PNG (DOCX) and every number it draws.
+    Until drawn it has only its name and caption; drawn, it has its alt text, the 300-dpi PNG that
+    the DOCX, HTML and PDF show, and every number it draws.
     """
 
     name: str
     caption: str
     alt: str = ""
-    svg: str = ""
     png: bytes = b""
     points: tuple[ChartPoint, ...] = ()
 

@@ -108,11 +108,11 @@ def _table(block: Table) -> str:
 
 
 def _chart(block: Chart) -> str:
-    """A drawn chart: the SVG inline as an image with its alt text, the 图题 below it."""
-    if not block.svg:
+    """A drawn chart: its PNG inline as an image with its alt text, the 图题 below it."""
+    if not block.png:
         raise ValueError(f"chart {block.name!r} was never drawn (documents.charts.draw_charts)")
-    data = base64.b64encode(block.svg.encode("utf-8")).decode("ascii")
-    return (f'<figure class="chart"><img src="data:image/svg+xml;base64,{data}" '
+    data = base64.b64encode(block.png).decode("ascii")
+    return (f'<figure class="chart"><img src="data:image/png;base64,{data}" '
             f'alt="{escape(block.alt, quote=True)}">'
             f"<figcaption>{_text(block.caption)}</figcaption></figure>")
 

@@ -21,6 +21,7 @@ from reportgen.documents.writers.docx_styles import (
     TABLE_STYLES,
     TITLE_BLOCK_STYLES,
     set_indent,
+    set_style,
 )
 from reportgen.documents.writers.ooxml import RPR_ORDER, child, set_attrs
 from reportgen.documents.writers.table_columns import column_widths
@@ -121,7 +122,8 @@ def check_text(document: Document) -> None:
 
 def add_paragraph(doc, style: str | None, texts: tuple[str, ...] = ()):
     """A paragraph in `style` (None: Normal) of runs in the paragraph's font."""
-    paragraph = doc.add_paragraph(style=style)
+    paragraph = doc.add_paragraph()
+    set_style(paragraph, style)
     for text in texts:
         add_run(paragraph, text)
     return paragraph
@@ -129,7 +131,8 @@ def add_paragraph(doc, style: str | None, texts: tuple[str, ...] = ()):
 
 def add_run(paragraph, text: str, style: str | None = None):
     """A run whose fonts come from its styles; the eastAsia hint sends “ ” — … to the Chinese font."""
-    run = paragraph.add_run(text, style)
+    run = paragraph.add_run(text)
+    set_style(run, style)
     set_attrs(child(run._r.get_or_add_rPr(), "rFonts", RPR_ORDER), hint="eastAsia")
     return run
 
@@ -185,7 +188,7 @@ def write_table(doc, table: Table) -> None:
             cell.width = widths[n]
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             paragraph = cell.paragraphs[0]
-            paragraph.style = doc.styles[style]
+            set_style(paragraph, style)
             if n < len(cells):
                 add_run(paragraph, cells[n])
     if table.header:

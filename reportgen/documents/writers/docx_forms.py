@@ -22,6 +22,7 @@ from reportgen.documents.writers.docx_styles import (
     Look,
     apply_look,
     set_fonts,
+    set_style,
 )
 from reportgen.documents.writers.ooxml import PPR_ORDER, RPR_ORDER, child, set_attrs
 
@@ -98,9 +99,11 @@ def form_styles(form: forms.Form) -> dict[str, str]:
 
 
 def _paragraph(doc, style: str, *runs: tuple[str, str | None]):
-    paragraph = doc.add_paragraph(style=style)
+    paragraph = doc.add_paragraph()
+    set_style(paragraph, style)
     for text, run_style in runs:
-        run = paragraph.add_run(text, run_style)
+        run = paragraph.add_run(text)
+        set_style(run, run_style)
         set_attrs(child(run._r.get_or_add_rPr(), "rFonts", RPR_ORDER), hint="eastAsia")
     return paragraph
 

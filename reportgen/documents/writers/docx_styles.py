@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import weakref
 from dataclasses import dataclass
 
 import docx
@@ -259,3 +260,37 @@ def make_reference(path: pathlib.Path) -> None:
     props.revision = 1
     props.created = props.modified = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
     doc.save(str(path))
+
+
+_STYLE_IDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # document part -> {(name, type): id}
+
+
+def style_id(part, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> str | None:
+    """The id of the style called `name` in the document `part` (a paragraph's or the document's
+    `.part`); None for the type's default style, as python-docx writes it.
+
+    python-docx searches every style, and again for the default, on each assignment: most of the
+    time a DOCX took to write.  Here the styles are read once per document; a name it does not hold
+    raises python-docx's own KeyError.
+    """
+    ids = _STYLE_IDS.get(part)
+    if ids is None:
+        ids = {}
+        for style in part.styles:
+            default = style.element.get(qn("w:default")) in ("1", "true", "on")
+            ids.setdefault((style.name, style.type), None if default else style.style_id)
+        _STYLE_IDS[part] = ids
+    try:
+        return ids[(name, kind)]
+    except KeyError:
+        return part.get_style_id(name, kind)
+
+
+def set_style(item, name: str | None) -> None:
+    """`item.style = name` for a python-docx paragraph or run, without python-docx's search."""
+    if name is None:
+        return
+    if hasattr(item, "_p"):
+        item._p.style = style_id(item.part, name)
+    else:
+        item._r.style = style_id(item.part, name, WD_STYLE_TYPE.CHARACTER)

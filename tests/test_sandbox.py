@@ -80,6 +80,26 @@ def test_a_plain_template_renders(figures, tmp_path):
     assert f"共有人员{figs['people_count'].wording}。" in text
 
 
+def test_a_template_edited_between_renders_is_read_again(figures, tmp_path):
+    """Compiled templates are kept per folder; an edit, even one that keeps size and timestamp, or a
+    link re-pointed out of templates/, is seen on the next render."""
+    import os
+
+    project, figs = figures
+    first = _render(project, figs, tmp_path, HEAD + "甲\n")
+    target = tmp_path / "templates" / "t.md.j2"
+    stamp = target.stat()
+    target.write_text(HEAD + "乙\n", encoding="utf-8")  # as many bytes as before
+    os.utime(target, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    second = templating.render(tmp_path / "templates", "t.md.j2", figs, dict(project.registry.report),
+                               {"year": "今年"})
+    assert first.endswith("甲\n") and second.endswith("乙\n")
+    target.unlink()
+    target.symlink_to("/etc/passwd")
+    with pytest.raises(TemplateError, match="is a link that leads outside templates/"):
+        templating.render(tmp_path / "templates", "t.md.j2", figs, dict(project.registry.report), {})
+
+
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_template_is_refused_with_file_and_line(name, figures, tmp_path):
     project, figs = figures

@@ -68,8 +68,16 @@ class ConfinedLoader(jinja2.BaseLoader):
         except OSError as exc:
             raise TemplateError(Problem(f"cannot read {shown}: {exc.strerror}")) from None
         source = decode(data, shown)
-        mtime = real.stat().st_mtime
-        return source, str(path), lambda: real.exists() and real.stat().st_mtime == mtime
+        return source, str(path), lambda: _unchanged(path, real, data)
+
+
+def _unchanged(path: Path, real: Path, data: bytes) -> bool:
+    """Whether the template compiled from `data` still stands: the path leads to the same file and
+    it holds the same bytes (a template is small; a timestamp can stay put through an edit)."""
+    try:
+        return path.resolve() == real and real.read_bytes() == data
+    except OSError:
+        return False
 
 
 def confined(folder: Path, path: Path, shown: str) -> Path:
@@ -165,7 +173,15 @@ def _globals() -> dict:
 def environment(templates_dir: Path) -> jinja2.Environment:
     """The sandboxed environment: StrictUndefined, loader confined to templates/, and every printed
     value escaped for the markup (documents.literal), so ledger and registry text reaches the
-    document as typed; a macro's output, a `{% set %}` block and `|safe` are the template's markup."""
+    document as typed; a macro's output, a `{% set %}` block and `|safe` are the template's markup.
+
+    One per folder and process, so a template is compiled once, not for every document and period
+    (Jinja compiles it again once the file has changed: `ConfinedLoader`'s stamp)."""
+    return _environment(Path(templates_dir).absolute())
+
+
+@functools.lru_cache(maxsize=64)
+def _environment(templates_dir: Path) -> jinja2.Environment:
     env = sandbox.Sandbox(
         escape=literal.literal,
         loader=ConfinedLoader(templates_dir),

@@ -183,7 +183,8 @@ def render(fig) -> bytes:
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     png = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(png, format="png", dpi=(300, 300))
+    Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(png, format="png", dpi=(300, 300),
+                                                                    compress_level=3)
     return png.getvalue()
 
 

@@ -102,6 +102,26 @@ def render_document(project: Project, results: Results, name: str, compare: comp
     """Render one document's template and parse it into the model; also return the figure ids used.
 
     `compare`: one Comparer for all the documents of a build (see document_context)."""
+    return finish_document(project, results, render_text(project, results, name, compare))
+
+
+@dataclass
+class DocumentDraft:
+    """A document's text rendered and parsed, its charts not yet drawn (render_text)."""
+
+    name: str
+    document: document_model.Document
+    recorder: _UsageRecorder
+    context: dict
+
+    @property
+    def has_charts(self) -> bool:
+        return any(isinstance(block, document_model.Chart) for block in self.document.blocks)
+
+
+def render_text(project: Project, results: Results, name: str, compare: comparisons.Comparer | None = None,
+                ) -> DocumentDraft:
+    """The document's template rendered and parsed; finish_document draws its charts and form."""
     spec = project.registry.documents[name]
     timeframe = results.figures.timeframe
     recorder = _UsageRecorder(results.figures.figures)
@@ -112,15 +132,22 @@ def render_document(project: Project, results: Results, name: str, compare: comp
     context = document_context(project, timeframe, name, compare)
     text = templating.render(templates, spec.template, figures, project.registry.report,
                              timeframe.words(), context)
-    document = document_model.parse(text, f"templates/{spec.template}")
-    if any(isinstance(block, document_model.Chart) for block in document.blocks):
+    return DocumentDraft(name, document_model.parse(text, f"templates/{spec.template}"), recorder, context)
+
+
+def finish_document(project: Project, results: Results, draft: DocumentDraft,
+                    ) -> tuple[document_model.Document, tuple[str, ...]]:
+    """The draft with its charts drawn, in its form; and the figure ids it used."""
+    timeframe = results.figures.timeframe
+    document, recorder = draft.document, draft.recorder
+    if draft.has_charts:
         from reportgen.documents.charts import CHARTS, draw_charts
 
-        document = draw_charts(project, timeframe, document, context.get("breakdown"))
+        document = draw_charts(project, timeframe, document, draft.context.get("breakdown"))
         for block in document.blocks:
             for fid in CHARTS[block.name].figures if isinstance(block, document_model.Chart) else ():
                 recorder[fid]  # a chart uses its figures as much as the text does
-    return with_form(project, timeframe, name, document), tuple(recorder.used)
+    return with_form(project, timeframe, draft.name, document), tuple(recorder.used)
 
 
 def with_form(project: Project, timeframe: Timeframe, name: str,
@@ -154,9 +181,10 @@ def issued_documents(project: Project, timeframe: Timeframe) -> tuple[str, ...]:
 
 
 def _start_page(name: str, doc: document_model.Document, templates: Path, formats: tuple[str, ...],
-                scratch: Path, jobs: list) -> tuple[str | None, Exception | None]:
+                scratch: Path, jobs: list, more_to_render: bool = False) -> tuple[str | None, Exception | None]:
     """The document's HTML (or the error rendering it), its PDF handed to a helper at once, into
-    `scratch`: it renders while the next document is rendered and the DOCX files are written."""
+    `scratch`: it renders while the next document is rendered and the DOCX files are written
+    (`more_to_render`: this process still has documents to render, see pdf_worker.submit)."""
     html = html_error = None
     if "html" in formats or "pdf" in formats:
         from reportgen.documents.writers.html import render_html
@@ -168,7 +196,7 @@ def _start_page(name: str, doc: document_model.Document, templates: Path, format
     if html is not None and "pdf" in formats:
         from reportgen.documents.writers import pdf_worker
 
-        jobs.append(pdf_worker.submit(html, scratch / f"{name}.pdf", templates))
+        jobs.append(pdf_worker.submit(html, scratch / f"{name}.pdf", templates, caller_busy=more_to_render))
     return html, html_error
 
 
@@ -250,13 +278,23 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
     pages: dict = {}  # document -> (HTML, error rendering it): its PDF handed on as soon as it is rendered
     scratch = Path(tempfile.mkdtemp(prefix="reportgen-pdf-"))  # where they land until staging exists
     try:
+        drafts = []
         for name in documents:
             say(f"{timeframe.name}: rendering {name}")
-            rendered.append((name, *render_document(project, results, name, compare)))
+            drafts.append(render_text(project, results, name, compare))
+        # Pages without charts go to the PDF helpers first: they render while the charts are drawn.
+        finished = {}
+        drafts.sort(key=lambda d: d.has_charts)
+        for n, draft in enumerate(drafts):
+            doc, used = finished[draft.name] = finish_document(project, results, draft)
             if rules is not None:
-                hits.extend(lint.lint_text(rendered[-1][1].plain_text(), timeframe, rules, name))
+                hits.extend(lint.lint_text(doc.plain_text(), timeframe, rules, draft.name))
             if (force or not hits) and all(error is None for _, error in pages.values()):
-                pages[name] = _start_page(name, rendered[-1][1], templates, formats, scratch, jobs)
+                busy = any(later.has_charts for later in drafts[n + 1:])
+                pages[draft.name] = _start_page(draft.name, doc, templates, formats, scratch, jobs, busy)
+        rendered = [(name, *finished[name]) for name in documents]
+        place = {f"{name}.pdf": n for n, name in enumerate(documents)}
+        jobs.sort(key=lambda job: place[job.path.name])  # in the documents' order, as the steps below
         if not force:
             lint.require_clean(hits, timeframe)
         output_folder.ensure_folder(out_root, create=True)

@@ -78,3 +78,14 @@ def test_shutting_down_lets_both_helpers_finish_their_pages_and_leaves_no_proces
         assert f"第{n}页" in _text(tmp_path / f"{n}.pdf")
     assert first.proc.poll() is not None
     assert second.helper_pid is None or not Path(f"/proc/{second.helper_pid}").exists()
+
+
+@pytest.mark.skipif(pdf_worker.HELPERS < 2, reason="one core: one helper")
+def test_pages_handed_on_while_the_caller_is_busy_leave_the_last_helper_free(helpers, tmp_path):
+    first, second = helpers
+    busy = [pdf_worker.submit(PAGE.format(n=n), tmp_path / f"{n}.pdf", REPO / "templates", caller_busy=True)
+            for n in range(2)]
+    last = pdf_worker.submit(PAGE.format(n=2), tmp_path / "2.pdf", REPO / "templates")
+    for job in (*busy, last):
+        job.result()
+    assert (first.answered, second.answered) == (2, 1)

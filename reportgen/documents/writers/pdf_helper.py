@@ -59,9 +59,17 @@ class _Keep(logging.Handler):
         self.records.append(record)
 
 
+def _load() -> None:
+    """Import WeasyPrint and what write_pdf imports: Python modules and libraries, no font state yet,
+    so that a sibling forked after this starts with none of fontconfig's or Pango's."""
+    import weasyprint  # noqa: F401
+
+    from reportgen.documents.writers.pdf_lines import set_lines  # noqa: F401
+
+
 def _warm_up(requests) -> None:
-    """Load WeasyPrint and fontconfig, then lay out a scrap of text in the official faces, unless
-    a page is already waiting; errors are left for that page to meet.
+    """Load fontconfig, then lay out a scrap of text in the official faces, unless a page is
+    already waiting; errors are left for that page to meet.
 
     Layout only: it loads the faces, which every page needs.  Writing a PDF would subset five CJK
     fonts for nothing (seconds of CPU taken from the build beside it) and warms nothing a page reuses.
@@ -69,7 +77,6 @@ def _warm_up(requests) -> None:
     from weasyprint import HTML
 
     from reportgen.documents.writers.pdf import _load_fontconfig
-    from reportgen.documents.writers.pdf_lines import set_lines  # noqa: F401  what write_pdf imports
 
     _load_fontconfig()
     if not select.select([requests], [], [], 0)[0]:
@@ -116,7 +123,7 @@ def _die_with_parent(parent: int, main_thread: bool) -> None:
 
 
 def _fork_siblings(fds: list[int], own: tuple) -> tuple[tuple, list[int]]:
-    """Fork a sibling helper for each (requests, answers) pair of `fds`, warm as this one is.
+    """Fork a sibling helper for each (requests, answers) pair of `fds`, WeasyPrint loaded.
 
     Returns the streams the calling process serves ((requests, answers): its own, or in a sibling
     the pair it was forked for) and, in the first helper, the pids of the siblings to wait for.
@@ -152,9 +159,11 @@ def main() -> None:
     requests = sys.stdin.buffer
     os.environ["FONTCONFIG_FILE"] = str(FONTS_CONF)
     with contextlib.suppress(Exception):
-        _warm_up(requests)
+        _load()
     sibling_fds = [int(fd) for fd in sys.argv[3].split(",") if fd] if len(sys.argv) > 3 else []
     (requests, answers), children = _fork_siblings(sibling_fds, (requests, answers))
+    with contextlib.suppress(Exception):
+        _warm_up(requests)
     try:
         while True:
             try:

@@ -7,7 +7,7 @@
 # start or dies, or `write_pdf` has been replaced, the job runs `write_pdf` in this process
 # instead, so the outcome is the same either way.  Up to HELPERS helpers (one per core, at most two)
 # serve the whole process, each a page at a time, so a build's documents render side by side; the
-# second is forked from the first once WeasyPrint is loaded, so the library loads once.  They end
+# second is forked from the first once WeasyPrint is imported, so the library loads once.  They end
 # with the process (killed when idle, reaped, never left a zombie).
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class PdfJob:
         self._done = threading.Event()
         self._outcome: tuple = ("here",)
         self._final: tuple | None = None  # (report, None) or (None, exception) once result() ran
+
+    @property
+    def path(self) -> Path:
+        """Where the PDF is written."""
+        return Path(self.args[1])
 
     def settle(self, outcome: tuple) -> None:
         self._outcome = outcome
@@ -218,14 +223,21 @@ def prestart() -> None:
     _running(start=True)
 
 
-def submit(html: str, path: Path, base_url: Path) -> PdfJob:
-    """Hand one page to the least busy helper (starting them if need be); `write_pdf`'s arguments."""
+def submit(html: str, path: Path, base_url: Path, caller_busy: bool = False) -> PdfJob:
+    """Hand one page to the least busy helper (starting them if need be); `write_pdf`'s arguments.
+
+    `caller_busy`: the caller has more work of its own to do (pages to render, charts to draw), which
+    keeps one core busy, so the page waits for the first helper rather than take the last core; the
+    other helpers stay free for the pages the caller hands on once it is done.
+    """
     job = PdfJob(html, path, base_url)
     # write_pdf replaced here (a test's stand-in, say) is not what the helper would run.
     helpers = _running(start=True) if pdf.write_pdf is write_pdf else []
     if not helpers:
         job.settle(("here",))
     else:
+        if caller_busy and len(helpers) > 1:
+            helpers = helpers[:len(helpers) - 1]
         helper = min(helpers, key=lambda h: h.queued)
         helper.queued += 1
         helper.jobs.put(job)

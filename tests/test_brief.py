@@ -41,3 +41,40 @@ def test_village_rows_add_up_to_the_township(h1_build, repo_project):
     assert len(table) >= 6
     for fid in spec.figures:
         assert sum(row[fid].value for row in table.values()) == figures[fid].value, fid
+
+
+def test_a_table_running_onto_a_new_page_takes_at_least_two_rows_there(variant_builds):
+    """Every variant's brief: no page starts a table's continuation with its last row alone (the 2023
+    brief's 表2 runs over); the DOCX keeps its last two rows together for Word and LibreOffice."""
+    from docx_helpers import NS, read_part
+
+    results, _ = variant_builds
+    continued = 0
+    for period, result in results.items():
+        folder = result.folder
+        tables = _brief_tables(folder)
+        pages = subprocess.run(["pdftotext", "-layout", str(folder / "brief.pdf"), "-"], capture_output=True,
+                               text=True, check=True).stdout.split("\f")
+        for number, page in enumerate(pages[1:], start=2):
+            lines = [line.split() for line in page.splitlines() if line.strip()]
+            for n, cells in enumerate(lines[:-1]):
+                for header, last in tables:
+                    if cells[:1] == header[:1] and n == 0:  # a header repeated at the top of the page
+                        continued += 1
+                        assert lines[n + 1][:1] != last[:1], (period, number, lines[n + 1])
+        body = read_part(folder / "brief.docx", "word/document.xml")
+        for grid in body.iter(f"{{{NS['w']}}}tbl"):
+            rows = grid.findall("w:tr", NS)
+            kept = [p.find("w:pPr/w:keepNext", NS) is not None for p in rows[-2].iter(f"{{{NS['w']}}}p")]
+            assert kept and all(kept), period
+    assert continued  # the check saw a table run over at least once
+
+
+def _brief_tables(folder) -> list[tuple[list[str], list[str]]]:
+    """(header cells, last row cells) of each table in the brief's HTML."""
+    html = (folder / "brief.html").read_text(encoding="utf-8")
+    out = []
+    for table in re.findall(r"<table.*?</table>", html, re.S):
+        rows = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+        out.append((rows[0], rows[-1]))
+    return out

@@ -33,7 +33,8 @@ def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
 
 def align_table(grid, table: Table) -> None:
     """Number columns right-aligned, row headers and other body cells left-aligned (as in the PDF);
-    rows never split across pages."""
+    rows never split across pages, and the last two rows go to a new page together (never a 合计
+    row alone under the repeated header: style.css does the same)."""
     from reportgen.documents.writers.html import numeric_columns
     from reportgen.documents.writers.table_columns import CELL_MARGIN_PT
 
@@ -49,6 +50,9 @@ def align_table(grid, table: Table) -> None:
             align = "right" if numeric[n] else "left" if r >= first_body_row else None
             if align:
                 set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
+            if r == len(grid.rows) - 2 and r >= first_body_row:  # Word and LibreOffice keep it with the last
+                for paragraph in cell.paragraphs:
+                    set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
 
 
 def write_chart(doc, chart: Chart) -> None:

@@ -13,13 +13,10 @@ module stays cheap.
 
 from __future__ import annotations
 
-import base64
-import itertools
 import logging
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
@@ -234,25 +231,6 @@ def _match_fonts(
     return tuple(subs), problems
 
 
-_PNG_DATA = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
-
-
-def _images_as_files(html: str, folder: Path) -> str:
-    """The page with each inline PNG (a chart) written into `folder` and linked by its file URL.
-
-    WeasyPrint's HTML parser reads an attribute a character at a time in Python: a chart's
-    hundred-odd kilobytes of base64 took a quarter of the brief's layout time.
-    """
-    numbers = itertools.count()
-
-    def saved(match: re.Match) -> str:
-        path = folder / f"image-{next(numbers)}.png"
-        path.write_bytes(base64.b64decode(match[1]))
-        return f'src="{path.as_uri()}"'
-
-    return _PNG_DATA.sub(saved, html)
-
-
 def _base_url(base: Path) -> str:
     """A file URL; a directory gets its trailing slash, so "a.png" resolves inside it."""
     base = Path(base).resolve()
@@ -281,9 +259,8 @@ def write_pdf(html: str, path: Path, base_url: Path) -> FontReport:
         logger.setLevel(logging.WARNING)
     logger.addHandler(handler)
     try:
-        with tempfile.TemporaryDirectory(prefix="reportgen-images-") as images:
-            document = HTML(string=_images_as_files(html, Path(images)), base_url=_base_url(base_url)).render()
-            pdf = document.write_pdf()
+        document = HTML(string=html, base_url=_base_url(base_url)).render()
+        pdf = document.write_pdf()
         embedded = tuple(sorted({font.family for font in document.fonts.values()}))
     finally:
         logger.removeHandler(handler)

@@ -164,6 +164,25 @@ def test_title_block(body, styles, document):
     assert styles.run_property(text_runs(salutation)[0], "rFonts", "eastAsia") == "仿宋_GB2312"
 
 
+@pytest.mark.parametrize("salutation", [True, False], ids=["after a salutation", "without one"])
+def test_the_body_follows_a_salutation_at_once_and_other_openings_after_a_blank_line(document, tmp_path,
+                                                                                        salutation):
+    """As style.css sets the page: `header > :last-child:not(.salutation)` has a blank line below."""
+    import dataclasses
+
+    tb = document.title_block if salutation else dataclasses.replace(document.title_block, salutation="")
+    doc = dataclasses.replace(document, title_block=tb)
+    write_docx(doc, tmp_path / "d.docx")
+    body = read_part(tmp_path / "d.docx", "word/document.xml")
+    last = paragraph_with_text(body, tb.salutation or tb.speaker)
+    after = last.getnext()
+    first_block = doc.blocks[0].text
+    if salutation:
+        assert paragraph_text(after) == first_block
+    else:
+        assert paragraph_text(after) == "" and paragraph_text(after.getnext()) == first_block
+
+
 def test_body_paragraphs_and_headings_indent_two_characters(body, styles, document):
     blocks = [b for b in document.blocks if not isinstance(b, Table)]
     assert blocks

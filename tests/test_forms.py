@@ -127,6 +127,7 @@ def test_docx_ends_with_right_aligned_signature_and_date_then_the_imprint(county
     for p in body[-2:]:
         assert styles.paragraph_property(p, "jc", "val") == "right"
         assert int(p.find("w:pPr/w:ind", NS).get(w("right"))) >= 2 * 320
+    assert body[-2].find("w:pPr/w:keepNext", NS) is not None, "the 署名 stays with its 成文日期"
     assert ps[-len(framed):] == framed, "the 版记 comes last"
     assert [paragraph_text(p) for p in framed] == [f"抄送：{'，'.join(meta.copy_to)}。",
                                                    f"{meta.printer}{date_words(meta.print_date)}印发"]

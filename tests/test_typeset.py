@@ -102,7 +102,8 @@ def _han_offsets(lines) -> tuple[str, list[int], dict[int, int]]:
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice not installed")
-@pytest.mark.parametrize("period", ["2023H1", "2023Q1"])  # a speech to the congress, a written report
+# A speech to the congress, a written report, and a year's report without a meeting (no salutation).
+@pytest.mark.parametrize("period", ["2023H1", "2023Q1", "2023"])
 def test_page_breaks_fall_within_one_line_of_libreoffice_rendering_the_docx(variant_builds, tmp_path, period):
     folder = variant_builds[0][period].folder
     docx = folder / "report.docx"

@@ -138,17 +138,23 @@ def add_run(paragraph, text: str, style: str | None = None):
 
 
 def write_title_block(doc, document: Document) -> None:
-    """Title, a blank line, then subtitle, date line, speaker line and salutation."""
+    """Title, a blank line, then subtitle, date line, speaker line and salutation; a blank line
+    before the body unless the salutation (or a form's 主送机关) leads into it, as in style.css."""
     title_block = document.title_block
     replaced = document.form is not None and document.form.replaces_title  # by a 简报's masthead
+    last = None
     for key in TITLE_KEYS:
         value = getattr(title_block, key)
         if key == "title" and replaced:
             continue
         if value:
             add_paragraph(doc, TITLE_BLOCK_STYLES[key][0], (value,))
+            last = key
         if key == "title":
             add_paragraph(doc, None)  # GB/T 9704: one blank line below the title
+    opening = document.form is not None and document.form.opening
+    if last not in (None, "title", "salutation") and not replaced and not opening:
+        add_paragraph(doc, None)
 
 
 def write_heading(doc, heading: Heading) -> None:

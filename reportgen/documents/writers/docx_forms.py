@@ -136,7 +136,10 @@ def write_form_parts(doc, parts: tuple[forms.Component, ...]) -> None:
             for line in part.lines():
                 _paragraph(doc, ATTACHMENTS, (line, None))
         elif isinstance(part, forms.Signature):
-            _right_inset(_paragraph(doc, SIGNATURE, (part.issuer, None)), part.issuer_inset)
+            signature = _paragraph(doc, SIGNATURE, (part.issuer, None))
+            _right_inset(signature, part.issuer_inset)
+            # The 署名 never ends a page without its 成文日期 (style.css: break-after: avoid).
+            set_attrs(child(signature._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
             _right_inset(_paragraph(doc, SIGNING_DATE, (part.date, None)), part.date_inset)
         elif isinstance(part, forms.Imprint):
             write_imprint(doc, part)

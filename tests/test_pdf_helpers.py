@@ -89,3 +89,20 @@ def test_pages_handed_on_while_the_caller_is_busy_leave_the_last_helper_free(hel
     for job in (*busy, last):
         job.result()
     assert (first.answered, second.answered) == (2, 1)
+
+
+@pytest.mark.skipif(pdf_worker.HELPERS < 2 or not Path("/proc/self/stat").exists(),
+                    reason="one core: one helper; no /proc to watch")
+def test_a_helper_stuck_with_a_page_is_stopped_and_the_page_rendered_here(helpers, tmp_path, monkeypatch):
+    first, second = helpers
+    monkeypatch.setattr(pdf_worker, "STALL_SECONDS", 1.0)
+    monkeypatch.setattr(pdf_worker, "STALL_CHECK_SECONDS", 0.2)
+    pdf_worker.submit(PAGE.format(n=0), tmp_path / "warm.pdf", REPO / "templates").result()
+    while second.helper_pid is None:
+        pdf_worker.submit(PAGE.format(n=0), tmp_path / "warm.pdf", REPO / "templates").result()
+    os.kill(second.helper_pid, signal.SIGSTOP)  # stuck: no CPU, no answer
+    jobs = [pdf_worker.submit(PAGE.format(n=n), tmp_path / f"{n}.pdf", REPO / "templates") for n in range(2)]
+    for n, job in enumerate(jobs):
+        job.result()
+        assert f"第{n}页" in _text(tmp_path / f"{n}.pdf")
+    assert second.broken and first.proc.poll() is None

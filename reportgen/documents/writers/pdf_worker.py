@@ -145,6 +145,7 @@ class _Helper:
             self.in_flight = True
             try:
                 send(self.requests, job.request)
+                self._await_answer()
                 outcome = receive(self.answers)
                 self.answered += 1
             except Exception:  # the helper died or the pipe broke: this page is rendered here
@@ -153,6 +154,23 @@ class _Helper:
             self.in_flight = False
             self.queued -= 1
             job.settle(outcome)
+
+    def _await_answer(self) -> None:
+        """Wait until the helper answers; kill it if it stops using CPU with the page unanswered.
+
+        Rendering a page always uses CPU, so a helper whose CPU time stands still for STALL_SECONDS
+        is stuck (a lock never released, say), not slow: it is killed, and the caller renders the
+        page itself rather than wait for ever.  Where /proc is not there, it just waits.
+        """
+        used, still = _cpu_ticks(self.helper_pid), 0.0
+        while not select.select([self.answers], [], [], STALL_CHECK_SECONDS)[0]:
+            now = _cpu_ticks(self.helper_pid)
+            still = still + STALL_CHECK_SECONDS if now is not None and now == used else 0.0
+            used = now
+            if still >= STALL_SECONDS:
+                with contextlib.suppress(OSError):
+                    os.kill(self.helper_pid, signal.SIGKILL)
+                raise EOFError(f"the PDF helper {self.helper_pid} stalled for {still:g} s and was stopped")
 
     def stop(self, kill: bool = False) -> None:
         """Tell the helper to stop: killed at once when it and its siblings are idle (they hold
@@ -188,6 +206,20 @@ class _Helper:
     def close(self, kill: bool = False) -> None:
         self.stop(kill)
         self.reap(kill)
+
+
+#: A helper with a page in hand whose CPU time stands still this long is stuck, and is stopped.
+STALL_SECONDS = 30.0
+STALL_CHECK_SECONDS = 5.0
+
+
+def _cpu_ticks(pid: int | None) -> int | None:
+    """User plus system CPU ticks the process has used, from /proc; None where that cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError, TypeError):
+        return None
 
 
 _lock = threading.Lock()

@@ -293,8 +293,9 @@ def build(project: Project, timeframe: Timeframe, out_root: Path, documents: tup
                 busy = any(later.has_charts for later in drafts[n + 1:])
                 pages[draft.name] = _start_page(draft.name, doc, templates, formats, scratch, jobs, busy)
         rendered = [(name, *finished[name]) for name in documents]
-        place = {f"{name}.pdf": n for n, name in enumerate(documents)}
-        jobs.sort(key=lambda job: place[job.path.name])  # in the documents' order, as the steps below
+        place = {name: n for n, name in enumerate(documents)}
+        hits.sort(key=lambda hit: place[hit.document])  # reported in the documents' order
+        jobs.sort(key=lambda job: place[job.path.stem])  # in the documents' order, as the steps below
         if not force:
             lint.require_clean(hits, timeframe)
         output_folder.ensure_folder(out_root, create=True)

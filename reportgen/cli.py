@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     # A command is one short run that keeps what it loads until it exits: the cyclic garbage
     # collector would only walk pandas' and WeasyPrint's objects again and again (a tenth of the
     # build's time). Memory stays bounded: reference counting still frees everything acyclic.
+    # Called from Python with arguments (a test, a notebook), the process goes on afterwards: the
+    # collector is then left as it was found.
+    collecting = gc.isenabled()
     gc.disable()
     try:
         code = COMMANDS[args.command](args)
@@ -232,3 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         return EXIT_INTERNAL
+    finally:
+        if argv is not None and collecting:
+            gc.unfreeze()
+            gc.enable()

@@ -70,7 +70,7 @@ def test_shutting_down_lets_both_helpers_finish_their_pages_and_leaves_no_proces
     first, second = helpers
     pdf_worker.submit(PAGE.format(n=0), tmp_path / "warm.pdf", REPO / "templates").result()
     jobs = [pdf_worker.submit(PAGE.format(n=n), tmp_path / f"{n}.pdf", REPO / "templates") for n in range(2)]
-    while not (first.in_flight or second.in_flight):  # a page on its way
+    while not (first.in_flight or second.in_flight or jobs[0].path.exists()):  # a page on its way
         pass
     pdf_worker.shutdown()  # not a kill: the pages under way are finished first
     for n, job in enumerate(jobs):

@@ -11,6 +11,7 @@ import io
 from docx.shared import Mm
 
 from reportgen.documents.model import Chart, Table
+from reportgen.documents.writers.docx_styles import keep_with_next as keep
 from reportgen.documents.writers.ooxml import PPR_ORDER, child, set_attrs
 
 TBLPR_ORDER = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
@@ -28,7 +29,7 @@ def write_caption(doc, text: str, keep_with_next: bool = False) -> None:
     style, _look = TABLE_STYLES["caption"]
     paragraph = add_paragraph(doc, style, (text,))  # the font comes from the style
     if keep_with_next:
-        set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+        keep(paragraph)
 
 
 def align_table(grid, table: Table) -> None:
@@ -52,7 +53,7 @@ def align_table(grid, table: Table) -> None:
                 set_attrs(child(cell.paragraphs[0]._p.get_or_add_pPr(), "jc", PPR_ORDER), val=align)
             if r == len(grid.rows) - 2 and r >= first_body_row:  # Word and LibreOffice keep it with the last
                 for paragraph in cell.paragraphs:
-                    set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+                    keep(paragraph)
 
 
 def write_chart(doc, chart: Chart) -> None:

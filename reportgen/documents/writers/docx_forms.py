@@ -21,6 +21,7 @@ from reportgen.documents.writers.docx_styles import (
     XIAOBIAOSONG,
     Look,
     apply_look,
+    keep_with_next,
     set_fonts,
     set_style,
 )
@@ -138,8 +139,7 @@ def write_form_parts(doc, parts: tuple[forms.Component, ...]) -> None:
         elif isinstance(part, forms.Signature):
             signature = _paragraph(doc, SIGNATURE, (part.issuer, None))
             _right_inset(signature, part.issuer_inset)
-            # The 署名 never ends a page without its 成文日期 (style.css: break-after: avoid).
-            set_attrs(child(signature._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+            keep_with_next(signature)  # never a page's last line without its 成文日期 (style.css too)
             _right_inset(_paragraph(doc, SIGNING_DATE, (part.date, None)), part.date_inset)
         elif isinstance(part, forms.Imprint):
             write_imprint(doc, part)

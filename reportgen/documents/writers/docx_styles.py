@@ -286,6 +286,11 @@ def style_id(part, name: str, kind: WD_STYLE_TYPE = WD_STYLE_TYPE.PARAGRAPH) -> 
         return part.get_style_id(name, kind)
 
 
+def keep_with_next(paragraph) -> None:
+    """The paragraph goes to a new page with the one after it (w:keepNext), never ends a page alone."""
+    set_attrs(child(paragraph._p.get_or_add_pPr(), "keepNext", PPR_ORDER), val=1)
+
+
 def set_style(item, name: str | None) -> None:
     """`item.style = name` for a python-docx paragraph or run, without python-docx's search."""
     if name is None:

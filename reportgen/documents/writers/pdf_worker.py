@@ -89,8 +89,8 @@ class PdfJob:
 class _Helper:
     """One helper process and the thread that feeds it pages in order.
 
-    The first helper is a fresh interpreter; the second is forked from it once WeasyPrint is loaded
-    and warm, so the library is loaded once, not once per core.  The sibling is the first helper's
+    The first helper is a fresh interpreter; the second is forked from it once WeasyPrint is
+    imported, so the library is loaded once, not once per core (each warms up its own fonts).  The sibling is the first helper's
     child: it reports its pid as its first answer and dies with the first helper.
     """
 
@@ -127,8 +127,8 @@ class _Helper:
         for fd in theirs:
             os.close(fd)
         first = cls(proc, proc.stdin, proc.stdout)
-        first.siblings = [cls(None, os.fdopen(send, "wb"), os.fdopen(receive, "rb"))
-                          for (_, send), (receive, _) in pipes]
+        first.siblings = [cls(None, os.fdopen(to_sibling, "wb"), os.fdopen(from_sibling, "rb"))
+                          for (_, to_sibling), (from_sibling, _) in pipes]
         return [first, *first.siblings]
 
     def _feed(self) -> None:
@@ -168,9 +168,15 @@ class _Helper:
             still = still + STALL_CHECK_SECONDS if now is not None and now == used else 0.0
             used = now
             if still >= STALL_SECONDS:
-                with contextlib.suppress(OSError):
-                    os.kill(self.helper_pid, signal.SIGKILL)
+                self._kill()
                 raise EOFError(f"the PDF helper {self.helper_pid} stalled for {still:g} s and was stopped")
+
+    def _kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+        elif self.helper_pid is not None:  # the sibling, once it has said who it is
+            with contextlib.suppress(OSError):
+                os.kill(self.helper_pid, signal.SIGKILL)
 
     def stop(self, kill: bool = False) -> None:
         """Tell the helper to stop: killed at once when it and its siblings are idle (they hold
@@ -178,20 +184,15 @@ class _Helper:
         self.broken = True
         self.jobs.put(None)
         if kill or not any(h.in_flight for h in (self, *self.siblings)):
-            if self.proc is not None:
-                self.proc.kill()
-            elif self.helper_pid is not None:
-                with contextlib.suppress(OSError):
-                    os.kill(self.helper_pid, signal.SIGKILL)
+            self._kill()
         with contextlib.suppress(OSError):
             self.requests.close()
 
     def reap(self, kill: bool = False) -> None:
         """Wait until the helper has ended (stop() first), killing it after 10 s."""
         if self.proc is None:  # its answers pipe closes when it ends; its parent reaps it
-            if not select.select([self.answers], [], [], None if kill else 10)[0] and self.helper_pid:
-                with contextlib.suppress(OSError):
-                    os.kill(self.helper_pid, signal.SIGKILL)
+            if not select.select([self.answers], [], [], None if kill else 10)[0]:
+                self._kill()
             with contextlib.suppress(OSError):
                 self.answers.close()
             return

@@ -178,15 +178,24 @@ def _read_part(registry: Registry, name: str, spec: SourceSpec, township: str, c
     column = registry.units.column
     file = f"{township}/{spec.file}"
     path = registry.data_dir / file
-    own = _has_column(path, spec, column)
-    columns = spec.columns if own else {c: s for c, s in spec.columns.items() if c != column}
-    read_spec = spec.model_copy(update={"file": file, "columns": columns})
+
+    def read_spec(own: bool) -> SourceSpec:  # the file's declaration, with or without the column
+        columns = spec.columns if own else {c: s for c, s in spec.columns.items() if c != column}
+        return spec.model_copy(update={"file": file, "columns": columns})
+
     cache_name = f"{name}@{township}"
-    ledger = sourcecache.get(cache_dir, cache_name, read_spec, path) if cache_dir else None
+    ledger = None
+    # A source keeps one cache entry; the declaration it was read under says whether the file has
+    # the township column, so an unchanged file's header is not read again.
+    for own in (True, False) if cache_dir else ():
+        ledger = sourcecache.get(cache_dir, cache_name, read_spec(own), path)
+        if ledger is not None:
+            break
     if ledger is None:
+        own = _has_column(path, spec, column)
         read_ns = time.time_ns()
         try:
-            ledger = load_source(name, read_spec, registry.data_dir)
+            ledger = load_source(name, read_spec(own), registry.data_dir)
         except SourceError as exc:
             if any(p.message != "no data rows" for p in exc.problems):
                 raise
